@@ -1,0 +1,1 @@
+"""eventlog: a small Redash-shaped app whose background jobs run on RQ."""

@@ -1,0 +1,132 @@
+"""`[tool.forklint]`: read it from the nearest pyproject.toml and check every key."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules",
+    "build", "dist", ".eggs", "*.egg-info", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".forklint_cache", "site-packages",
+)
+
+# Codes that exist but are off unless selected by their full code.
+OFF_BY_DEFAULT = ("FRK100",)
+
+
+class ConfigError(Exception):
+    """A bad `[tool.forklint]` value: the CLI prints it on one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path  # the project root: where paths in the config are relative to
+    select: tuple[str, ...] = ("FRK",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    job_decorators: tuple[str, ...] = ()
+    prefork_modules: tuple[str, ...] = ()
+    report_per_child: bool = False
+    extra_catalogues: tuple[str, ...] = ()
+    source: str = ""  # the file it came from, for messages
+
+    def with_overrides(self, **changes: object) -> "Config":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def code_enabled(self, code: str, path: str | None = None) -> bool:
+        """Is `code` selected (and not ignored, globally or for `path`)?"""
+        ignores = list(self.ignore)
+        if path is not None:
+            from fnmatch import fnmatch
+
+            for pattern, codes in self.per_file_ignores:
+                if fnmatch(path, pattern) or fnmatch(Path(path).name, pattern):
+                    ignores.extend(codes)
+        chosen = _longest_prefix(code, self.select)
+        if chosen is None or (code in OFF_BY_DEFAULT and chosen != code):
+            return False
+        ignored = _longest_prefix(code, tuple(ignores))
+        return ignored is None or len(ignored) < len(chosen)
+
+
+def _longest_prefix(code: str, selectors: tuple[str, ...]) -> str | None:
+    best = None
+    for selector in selectors:
+        selector = "FRK" if selector == "ALL" else selector
+        if code.startswith(selector) and (best is None or len(selector) > len(best)):
+            best = selector
+    return best
+
+
+_LIST_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+    "job-decorators": "job_decorators",
+    "prefork-modules": "prefork_modules",
+    "extra-catalogues": "extra_catalogues",
+}
+KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "report-per-child")
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start`."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(pyproject: Path | None, root: Path) -> Config:
+    """Read `[tool.forklint]` from `pyproject` (defaults if None or absent)."""
+    if pyproject is None:
+        return Config(root=root)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
+    table = data.get("tool", {}).get("forklint", {})
+    return parse_table(table, root=pyproject.parent, source=str(pyproject))
+
+
+def parse_table(table: object, root: Path, source: str) -> Config:
+    """Check and convert one `[tool.forklint]` table."""
+    where = f"{source}: [tool.forklint]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table")
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        if key in _LIST_KEYS:
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{where} {key} must be a list of strings, got {value!r}")
+            values[_LIST_KEYS[key]] = tuple(value)
+        elif key == "report-per-child":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} report-per-child must be true or false, got {value!r}")
+            values["report_per_child"] = value
+        elif key == "per-file-ignores":
+            if not (
+                isinstance(value, dict)
+                and all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values())
+            ):
+                raise ConfigError(f"{where} per-file-ignores must map globs to lists of codes")
+            values["per_file_ignores"] = tuple((k, tuple(v)) for k, v in value.items())
+        else:
+            raise ConfigError(f"{where} unknown key {key!r} (known: {', '.join(KNOWN_KEYS)})")
+    for key in ("select", "ignore"):
+        for code in values.get(key, ()):  # type: ignore[union-attr]
+            if not (code == "ALL" or code.startswith("FRK")):
+                raise ConfigError(f"{where} {key}: {code!r} is not an FRK code or prefix")
+    return Config(root=root, source=source, **values)  # type: ignore[arg-type]

@@ -1,0 +1,429 @@
+"""Parse one file with LibCST and turn it into `ModuleFacts`.
+
+This is the only module that reads LibCST trees for analysis: one parse, one walk,
+plain data out. Everything downstream reads facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .facts import (
+    OTHER,
+    Assign,
+    Attr,
+    Call,
+    Class,
+    Const,
+    Dotted,
+    Event,
+    Function,
+    Import,
+    Mapping,
+    ModuleFacts,
+    ParseError,
+    Pos,
+    Seq,
+    Val,
+)
+
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+)
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+
+
+def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
+    """Parse `source` (the bytes of `path`) into facts, or say where it does not parse."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return ParseError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+    except (UnicodeDecodeError, SyntaxError, ValueError) as error:
+        return ParseError(path, f"cannot parse: {error}", 1, 1)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    collector = _Collector(path)
+    wrapper.visit(collector)
+    return collector.result(is_package=path.endswith("__init__.py") or path.endswith("__init__.pyi"))
+
+
+@dataclass
+class _Scope:
+    kind: str  # "module" | "class" | "function"
+    qualname: str
+    calls: list[Call] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    assigns: list[Assign] = field(default_factory=list)
+    returns: list[Val] = field(default_factory=list)
+    global_names: list[str] = field(default_factory=list)
+    local_defs: list[str] = field(default_factory=list)
+    lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.scopes: list[_Scope] = [_Scope("module", "")]
+        self.functions: list[Function] = []
+        self.classes: list[Class] = []
+        self.events: list[Event] = []
+        self.noqa: list[tuple[int, tuple[str, ...] | None]] = []
+        self.type_checking = 0
+        self.guarded = 0
+        self.main_only = 0
+        # Pending definitions, finished in leave_*; keyed by node identity.
+        self._pending: dict[int, dict[str, object]] = {}
+
+    # -- helpers -------------------------------------------------------------------
+
+    def pos(self, node: cst.CSTNode) -> Pos:
+        span = self.get_metadata(PositionProvider, node)
+        return Pos(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
+
+    @property
+    def scope(self) -> _Scope:
+        return self.scopes[-1]
+
+    def _at_module_level(self) -> bool:
+        return len(self.scopes) == 1
+
+    def _event(self, kind: str, index: int, name: str = "") -> None:
+        if self._at_module_level():
+            self.events.append(Event(kind, index, self.main_only > 0, name))
+
+    def _qualname(self, name: str) -> str:
+        outer = self.scope.qualname
+        return f"{outer}.{name}" if outer else name
+
+    def value(self, node: cst.BaseExpression | None) -> Val:
+        """Turn an expression into the small value language of `facts`."""
+        if node is None:
+            return OTHER
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return Const({"True": True, "False": False, "None": None}[node.value])
+            return Dotted(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.value(node.value)
+            if isinstance(base, Dotted):
+                return Dotted(f"{base.name}.{node.attr.value}")
+            return Attr(base, node.attr.value)
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            evaluated = node.evaluated_value
+            return Const(evaluated) if evaluated is not None else OTHER
+        if isinstance(node, cst.Integer):
+            return Const(int(node.value.replace("_", ""), 0) if node.value[:2].lower() in ("0x", "0o", "0b") else int(node.value.replace("_", "")))
+        if isinstance(node, cst.Float):
+            return Const(float(node.value.replace("_", "")))
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return Seq(tuple(self.value(el.value) for el in node.elements))
+        if isinstance(node, cst.Dict):
+            items = []
+            for el in node.elements:
+                if isinstance(el, cst.DictElement):
+                    key = self.value(el.key)
+                    if isinstance(key, Const) and isinstance(key.value, str):
+                        items.append((key.value, self.value(el.value)))
+            return Mapping(tuple(items))
+        if isinstance(node, cst.Subscript):
+            base = self.value(node.value)
+            if isinstance(base, Dotted):
+                return Dotted(f"{base.name}[]")
+            return OTHER
+        if isinstance(node, cst.Await):
+            return self.value(node.expression)
+        return OTHER
+
+    def call(self, node: cst.Call) -> Call:
+        args: list[Val] = []
+        kwargs: list[tuple[str, Val]] = []
+        for arg in node.args:
+            if arg.keyword is not None:
+                kwargs.append((arg.keyword.value, self.value(arg.value)))
+            elif not arg.star:
+                args.append(self.value(arg.value))
+        func = self.value(node.func)
+        source = func.name if isinstance(func, Dotted) else _short_source(node.func)
+        return Call(func, tuple(args), tuple(kwargs), self.pos(node), source)
+
+    # -- comments --------------------------------------------------------------------
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        match = _NOQA.search(node.value)
+        if match:
+            codes = match.group("codes")
+            parsed = tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None
+            self.noqa.append((self.pos(node).line, parsed))
+
+    # -- imports ---------------------------------------------------------------------
+
+    def _add_import(self, imp: Import) -> None:
+        if self._at_module_level():
+            self._event("import", len(self.scope.imports))
+        self.scope.imports.append(imp)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        pos = self.pos(node)
+        for alias in node.names:
+            module = _dotted_text(alias.name)
+            asname = _alias_name(alias)
+            self._add_import(Import(module, 0, None, asname, pos, self.type_checking > 0, self.guarded > 0))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        pos = self.pos(node)
+        module = _dotted_text(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            self._add_import(Import(module, level, "*", None, pos, self.type_checking > 0, self.guarded > 0))
+            return
+        for alias in node.names:
+            name = _dotted_text(alias.name)
+            self._add_import(Import(module, level, name, _alias_name(alias), pos, self.type_checking > 0, self.guarded > 0))
+
+    # -- guards: TYPE_CHECKING, __main__, try/except ImportError --------------------
+
+    def visit_If(self, node: cst.If) -> bool:
+        test = node.test
+        if _is_type_checking(test):
+            self.type_checking += 1
+            node.body.visit(self)
+            self.type_checking -= 1
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False
+        if self._at_module_level() and _is_main_guard(test):
+            self.main_only += 1
+            node.body.visit(self)
+            self.main_only -= 1
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False
+        if self.scope.kind == "function":
+            name = _none_test(test)
+            if name is not None and name in self.scope.global_names:
+                self.scope.lazy_globals.append((name, self.pos(test)))
+        return True
+
+    def visit_Try(self, node: cst.Try) -> bool:
+        catches_import = any(_catches_import_error(h.type) for h in node.handlers)
+        if catches_import:
+            self.guarded += 1
+        node.body.visit(self)
+        if catches_import:
+            self.guarded -= 1
+        for handler in node.handlers:
+            handler.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        if node.finalbody is not None:
+            node.finalbody.visit(self)
+        return False
+
+    # -- definitions -----------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        # Decorators and parameter defaults run in the enclosing scope, at definition.
+        for decorator in node.decorators:
+            decorator.visit(self)
+        node.params.visit(self)
+        qualname = self._qualname(node.name.value)
+        outer = self.scope
+        if outer.kind == "class":
+            outer.methods.append(node.name.value)
+        elif outer.kind == "function":
+            outer.local_defs.append(node.name.value)
+        self._event("def", -1, qualname)
+        self._pending[id(node)] = {
+            "class_name": outer.qualname if outer.kind == "class" else None,
+            "decorators": tuple(self.value(d.decorator) for d in node.decorators),
+        }
+        self.scopes.append(_Scope("function", qualname))
+        node.body.visit(self)
+        self._finish_function(node)
+        return False
+
+    def _finish_function(self, original_node: cst.FunctionDef) -> None:
+        scope = self.scopes.pop()
+        extra = self._pending.pop(id(original_node))
+        params = original_node.params
+        names = [p.name.value for p in (*params.posonly_params, *params.params)]
+        if isinstance(params.star_arg, cst.Param):
+            names.append(params.star_arg.name.value)
+        names += [p.name.value for p in params.kwonly_params]
+        if params.star_kwarg is not None:
+            names.append(params.star_kwarg.name.value)
+        self.functions.append(
+            Function(
+                qualname=scope.qualname,
+                name_pos=self.pos(original_node.name),
+                pos=self.pos(original_node),
+                decorators=extra["decorators"],  # type: ignore[arg-type]
+                params=tuple(names),
+                class_name=extra["class_name"],  # type: ignore[arg-type]
+                is_async=original_node.asynchronous is not None,
+                calls=tuple(scope.calls),
+                imports=tuple(scope.imports),
+                assigns=tuple(scope.assigns),
+                returns=tuple(scope.returns),
+                global_names=tuple(scope.global_names),
+                local_defs=tuple(scope.local_defs),
+                lazy_globals=tuple(scope.lazy_globals),
+            )
+        )
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        for arg in (*node.bases, *node.keywords):
+            arg.visit(self)
+        qualname = self._qualname(node.name.value)
+        if self.scope.kind == "function":
+            self.scope.local_defs.append(node.name.value)
+        self._event("class", -1, qualname)
+        self.scopes.append(_Scope("class", qualname))
+        node.body.visit(self)
+        self._finish_class(node)
+        return False
+
+    def _finish_class(self, original_node: cst.ClassDef) -> None:
+        scope = self.scopes.pop()
+        self.classes.append(
+            Class(
+                qualname=scope.qualname,
+                name_pos=self.pos(original_node.name),
+                pos=self.pos(original_node),
+                bases=tuple(self.value(b.value) for b in original_node.bases),
+                keywords=tuple(
+                    (k.keyword.value, self.value(k.value)) for k in original_node.keywords if k.keyword
+                ),
+                decorators=tuple(self.value(d.decorator) for d in original_node.decorators),
+                assigns=tuple(scope.assigns),
+                calls=tuple(scope.calls),
+                methods=tuple(scope.methods),
+            )
+        )
+
+    # -- statements inside any scope ---------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        call = self.call(node)
+        if self._at_module_level():
+            self._event("call", len(self.scope.calls))
+        self.scope.calls.append(call)
+
+    def _assign(self, target: cst.BaseExpression, value: Val) -> None:
+        dotted = self.value(target)
+        if isinstance(dotted, Dotted):
+            if self._at_module_level():
+                self._event("assign", len(self.scope.assigns))
+            self.scope.assigns.append(Assign(dotted.name, value, self.pos(target)))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = self.value(node.value)
+        for target in node.targets:
+            self._assign(target.target, value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node.target, self.value(node.value))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._assign(node.asname.name, self.value(node.item))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.scope.returns.append(self.value(node.value))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.scope.global_names.extend(n.name.value for n in node.names)
+
+    # -- result -------------------------------------------------------------------------
+
+    def result(self, is_package: bool) -> ModuleFacts:
+        # Definitions were appended when they finished; events refer to them by the
+        # order they started, so renumber: sort by start position.
+        functions = sorted(self.functions, key=lambda f: (f.pos.line, f.pos.col))
+        classes = sorted(self.classes, key=lambda c: (c.pos.line, c.pos.col))
+        module = self.scopes[0]
+        return ModuleFacts(
+            path=self.path,
+            is_package=is_package,
+            imports=tuple(module.imports),
+            assigns=tuple(module.assigns),
+            calls=tuple(module.calls),
+            functions=tuple(functions),
+            classes=tuple(classes),
+            events=tuple(self.events),
+            noqa=tuple(self.noqa),
+        )
+
+
+def _dotted_text(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted_text(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _alias_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return None
+
+
+def _short_source(node: cst.BaseExpression) -> str:
+    code = cst.Module(body=[]).code_for_node(node)
+    return code if len(code) <= 60 else code[:57] + "..."
+
+
+def _is_type_checking(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.Name):
+        return test.value == "TYPE_CHECKING"
+    return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
+    return bool(names and strings)
+
+
+def _none_test(test: cst.BaseExpression) -> str | None:
+    """The name tested in `if x is None:` or `if not x:`, else None."""
+    if (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.Name)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Is)
+        and isinstance(test.comparisons[0].comparator, cst.Name)
+        and test.comparisons[0].comparator.value == "None"
+    ):
+        return test.left.value
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        return test.expression.value
+    return None
+
+
+def _catches_import_error(handler_type: cst.BaseExpression | None) -> bool:
+    if handler_type is None:
+        return False
+    if isinstance(handler_type, cst.Name):
+        return handler_type.value in _IMPORT_ERRORS
+    if isinstance(handler_type, cst.Tuple):
+        return any(_catches_import_error(el.value) for el in handler_type.elements)
+    return False

@@ -1,0 +1,196 @@
+"""Per-file facts: plain, picklable values extracted from one LibCST parse.
+
+Nothing here refers to a LibCST node. Names are recorded as the file spells them
+(`orm.configure_mappers`); the linker (`project.py`) resolves them across modules.
+Lines and columns are 1-based everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+# --- values: a small expression language, just rich enough to resolve names ---------
+
+
+@dataclass(frozen=True, slots=True)
+class Dotted:
+    """A name or attribute chain as written: `rq.decorators.job`, `self.queue`."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A literal: str, bytes, int, float, bool or None (containers of literals too)."""
+
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    """A list, tuple or set display."""
+
+    items: tuple["Val", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """A dict display with constant string keys (others are dropped)."""
+
+    items: tuple[tuple[str, "Val"], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call `func(*args, **kwargs)`; `pos` is the whole call expression."""
+
+    func: "Val"
+    args: tuple["Val", ...]
+    kwargs: tuple[tuple[str, "Val"], ...]
+    pos: Pos
+    source: str  # the callee as written, for messages: `re.compile`
+
+    def kwarg(self, name: str) -> "Val | None":
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+    def arg(self, index: int, name: str | None = None) -> "Val | None":
+        if index < len(self.args):
+            return self.args[index]
+        return self.kwarg(name) if name else None
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """An attribute of something that is not a plain name chain: `Queue().enqueue`."""
+
+    value: "Val"
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Other:
+    """Anything the analysis does not look into."""
+
+
+Val = Union[Dotted, Const, Seq, Mapping, Call, Attr, Other]
+OTHER = Other()
+
+
+def is_constant(value: Val) -> bool:
+    """True for literals and displays made only of literals."""
+    if isinstance(value, Const):
+        return True
+    if isinstance(value, Seq):
+        return all(is_constant(item) for item in value.items)
+    if isinstance(value, Mapping):
+        return all(is_constant(item) for _, item in value.items)
+    return False
+
+
+# --- statements ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """One imported name. `import a.b as c` → module "a.b", name None, asname "c"."""
+
+    module: str  # as written, without the leading dots
+    level: int  # number of leading dots of a relative import
+    name: str | None  # the `y` of `from x import y`; None for `import x`
+    asname: str | None
+    pos: Pos  # the whole import statement
+    type_checking: bool  # under `if TYPE_CHECKING:`
+    guarded: bool  # inside `try: ... except ImportError`
+
+    @property
+    def bound_name(self) -> str:
+        """The local name this import binds."""
+        if self.asname:
+            return self.asname
+        if self.name is not None:
+            return self.name
+        return self.module.split(".")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    """`target = value` (also `with value as target`, annotated assignments)."""
+
+    target: str  # dotted as written: `x`, `app.conf.worker_max_tasks_per_child`
+    value: Val
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    qualname: str  # within the module: `record_event`, `Event.record`, `main.inner`
+    name_pos: Pos  # the function's name in its `def`
+    pos: Pos  # the whole definition, decorators included
+    decorators: tuple[Val, ...]
+    params: tuple[str, ...]
+    class_name: str | None  # qualname of the enclosing class for methods
+    is_async: bool
+    calls: tuple[Call, ...]  # every call in the body, in source order, nested ones too
+    imports: tuple[Import, ...]
+    assigns: tuple[Assign, ...]
+    returns: tuple[Val, ...]
+    global_names: tuple[str, ...]
+    local_defs: tuple[str, ...]  # names of functions/classes defined directly inside
+    lazy_globals: tuple[tuple[str, Pos], ...]  # `if _x is None:` on a declared global
+
+
+@dataclass(frozen=True, slots=True)
+class Class:
+    qualname: str
+    name_pos: Pos
+    pos: Pos
+    bases: tuple[Val, ...]
+    keywords: tuple[tuple[str, Val], ...]
+    decorators: tuple[Val, ...]
+    assigns: tuple[Assign, ...]  # class-level assignments
+    calls: tuple[Call, ...]  # calls in the class body outside methods
+    methods: tuple[str, ...]
+
+
+# Module-level events, in the order the module's code runs them at import.
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: str  # "import" | "class" | "def" | "call" | "assign"
+    index: int  # into ModuleFacts.imports / .calls / .assigns; -1 for "class" and "def"
+    main_only: bool  # under `if __name__ == "__main__":`
+    name: str = ""  # the qualname, for "class" and "def"
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    path: str
+    is_package: bool  # an `__init__.py`
+    imports: tuple[Import, ...]  # module-level (not in any function)
+    assigns: tuple[Assign, ...]  # module-level
+    calls: tuple[Call, ...]  # module-level, nested calls included
+    functions: tuple[Function, ...]  # every def, nested and methods included
+    classes: tuple[Class, ...]
+    events: tuple[Event, ...]
+    noqa: tuple[tuple[int, tuple[str, ...] | None], ...] = field(default=())
+    # (line, codes) for each `# noqa` comment; codes None means a bare `# noqa`
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    path: str
+    message: str
+    line: int
+    col: int

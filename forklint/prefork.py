@@ -1,0 +1,291 @@
+"""What the worker's parent process has done when it forks.
+
+The parent is simulated, not run: starting from the worker's entry (a worker script,
+an `rq worker -c` settings module, the Celery app module, the module that builds a
+Pool), module-level code is followed in order through imports and calls into project
+functions, until the call that forks. What it loaded, defined and called by then is
+inherited by every child. Order matters: a `configure_mappers()` that runs before the
+model classes exist configures nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import frameworks as fw
+from .facts import Call, Import
+from .frameworks import Job
+from .project import FunctionRef, Module, Project
+
+_MAX_CALL_DEPTH = 25
+
+
+@dataclass(frozen=True)
+class PreforkPlace:
+    """Where code can run in the parent before the fork (a fix inserts there)."""
+
+    kind: str  # worker-script | settings-module | celery-app | celery-worker-init | pool-site | assumed
+    module: Module
+    function: FunctionRef | None
+    line: int  # the forking call's line; 0 when the place is a whole module
+    description: str
+
+
+@dataclass
+class ParentState:
+    """One simulated parent, up to its fork."""
+
+    modules: list[str] = field(default_factory=list)  # project modules, in load order
+    external: set[str] = field(default_factory=set)  # other modules imported (with parents)
+    timeline: list[tuple[str, str]] = field(default_factory=list)  # ("class"|"call", name)
+    place: PreforkPlace | None = None
+
+
+@dataclass
+class Parent:
+    """Every parent that may fork a given job's child (usually one)."""
+
+    states: list[ParentState]
+    known: bool  # False when no worker entry was found and one is assumed
+
+    def loads_module(self, name: str) -> bool:
+        return any(name in s.modules for s in self.states)
+
+    def loads_external(self, name: str) -> bool:
+        top = name.split(".")[0]
+        return any(top in s.external or name in s.external for s in self.states)
+
+    def defined_before_last(self, calls: frozenset[str]) -> set[str]:
+        """Classes defined before the last call to one of `calls`, in any parent."""
+        done: set[str] = set()
+        for state in self.states:
+            defined: list[str] = []
+            covered: list[str] = []
+            for kind, name in state.timeline:
+                if kind == "class":
+                    defined.append(name)
+                elif name in calls:
+                    covered = list(defined)
+            done.update(covered)
+        return done
+
+    def calls(self, target: str) -> bool:
+        return any(("call", target) in s.timeline for s in self.states)
+
+    @property
+    def places(self) -> list[PreforkPlace]:
+        return [s.place for s in self.states if s.place is not None]
+
+
+class _Simulator:
+    def __init__(self, project: Project, is_fork: Callable[[Module, Call, str], bool]) -> None:
+        self.project = project
+        self.is_fork = is_fork
+        self.state = ParentState()
+        self.forked: tuple[Module, FunctionRef | None, Call] | None = None
+        self._running: list[str] = []
+
+    def load(self, name: str, as_main: bool = False) -> None:
+        module = self.project.module(name)
+        if module is None or module.name in self.state.modules or self.forked:
+            return
+        parts = module.name.split(".")
+        for i in range(1, len(parts)):
+            self.load(".".join(parts[:i]))
+        if self.forked:
+            return
+        self.state.modules.append(module.name)
+        facts = module.facts
+        for event in facts.events:
+            if self.forked:
+                return
+            if event.main_only and not as_main:
+                continue
+            if event.kind == "import":
+                self._import(module, facts.imports[event.index])
+            elif event.kind == "class":
+                self.state.timeline.append(("class", f"{module.name}.{event.name}"))
+            elif event.kind == "call":
+                self._call(module, None, facts.calls[event.index])
+
+    def run(self, fn: FunctionRef, until_line: int | None = None) -> None:
+        """Run a function body's imports and calls in source order."""
+        if fn.qualified in self._running or len(self._running) >= _MAX_CALL_DEPTH:
+            return
+        self._running.append(fn.qualified)
+        steps: list[tuple[int, int, Import | Call]] = [(i.pos.line, i.pos.col, i) for i in fn.facts.imports]
+        steps += [(c.pos.line, c.pos.col, c) for c in fn.facts.calls]
+        for line, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
+            if self.forked or (until_line is not None and line >= until_line):
+                break
+            if isinstance(step, Import):
+                self._import(fn.module, step)
+            else:
+                self._call(fn.module, fn, step)
+        self._running.pop()
+
+    def _import(self, module: Module, imp: Import) -> None:
+        if imp.type_checking:
+            return
+        for name in self.project.imported_modules(module, imp):
+            if self.project.module(name) is not None:
+                self.load(name)
+            else:
+                self.state.external.add(name)
+
+    def _call(self, module: Module, fn: FunctionRef | None, call: Call) -> None:
+        target = self.project.call_target(fn, module, call)
+        if target is None:
+            return
+        if self.is_fork(module, call, target):
+            self.forked = (module, fn, call)
+            return
+        self.state.timeline.append(("call", target))
+        callee = self.project.callee(fn, call, module)
+        if callee is not None:
+            self.run(callee)
+
+
+def _enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:
+    """The innermost function of `module` whose body holds `call`."""
+    best = None
+    for fn in module.facts.functions:
+        if call in fn.calls:
+            best = fn
+    return project.functions.get(f"{module.name}.{best.qualname}") if best else None
+
+
+class Parents:
+    """Parent states for a project's jobs, computed once per framework or fork site."""
+
+    def __init__(self, project: Project, jobs: list[Job]) -> None:
+        self.project = project
+        self.jobs = jobs
+        self._cache: dict[object, Parent] = {}
+
+    def for_job(self, job: Job) -> Parent:
+        if job.rq_family:
+            key: object = "rq"
+        elif job.framework in ("multiprocessing", "process-pool") and job.site is not None:
+            key = ("pool", job.site[0].name, job.site[1].pos)
+        else:
+            key = job.framework
+        if key == "rq" and not self._rq_entries():
+            key = ("assumed", job.function.module.name)
+        if key not in self._cache:
+            self._cache[key] = self._build(key, job)
+        return self._cache[key]
+
+    # -- per framework -------------------------------------------------------------------
+
+    def _rq_entries(self) -> list:
+        return [w for w in fw.rq_worker_calls(self.project) if w[0] == "fork"] or list(self.project.config.prefork_modules)
+
+    def _build(self, key: object, job: Job) -> Parent:
+        project = self.project
+        if key == "rq":
+            return self._rq()
+        if isinstance(key, tuple) and key[0] == "assumed":
+            sim = _Simulator(project, lambda *_: False)
+            sim.load(job.function.module.name)
+            module = job.function.module
+            sim.state.place = PreforkPlace("assumed", module, None, 0, f"the worker's parent (no worker entry found; assumed to import {module.name})")
+            return Parent([sim.state], known=False)
+        if isinstance(key, tuple) and key[0] == "pool":
+            return self._pool(job)
+        if key == "celery":
+            return self._celery()
+        if key == "huey":
+            sim = _Simulator(project, lambda *_: False)
+            for module in fw.huey_modules(project):
+                sim.load(module.name)
+            for other in self.jobs:
+                if other.framework == "huey":
+                    sim.load(other.function.module.name)
+            return Parent([sim.state], known=True)
+        # Dramatiq's CLI parent imports nothing of the project before forking.
+        return Parent([ParentState()], known=True)
+
+    def _preload(self, sim: _Simulator) -> None:
+        for name in self.project.config.prefork_modules:
+            sim.load(name)
+        for module in fw.rq_worker_class_modules(self.project):
+            sim.load(module.name)
+
+    def _rq(self) -> Parent:
+        project = self.project
+        states = []
+        for _, module, fn, call in (w for w in fw.rq_worker_calls(project) if w[0] == "fork"):
+            fork_pos = call.pos
+            sim = _Simulator(project, lambda m, c, t, m0=module, p=fork_pos: m is m0 and c.pos == p)
+            self._preload(sim)
+            sim.load(module.name, as_main=True)
+            if not sim.forked and fn is not None:
+                sim.run(fn, until_line=call.pos.line)
+            sim.state.place = PreforkPlace(
+                "worker-script", module, fn, call.pos.line, f"{module.display}:{call.pos.line}, before .work()"
+            )
+            states.append(sim.state)
+        if not states:
+            sim = _Simulator(project, lambda *_: False)
+            self._preload(sim)
+            first = project.module(project.config.prefork_modules[0])
+            if first is not None:
+                sim.state.place = PreforkPlace("settings-module", first, None, 0, f"the prefork module {first.name}")
+            states.append(sim.state)
+        return Parent(states, known=True)
+
+    def _celery(self) -> Parent:
+        project = self.project
+        sim = _Simulator(project, lambda *_: False)
+        apps = fw.celery_app_modules(project)
+        for module in apps:
+            sim.load(module.name)
+        # The worker imports every task module (include / imports / autodiscover) before
+        # it sends worker_init and forks the pool.
+        for other in self.jobs:
+            if other.framework == "celery":
+                sim.load(other.function.module.name)
+        handlers = fw.celery_signal_handlers(project, fw.CELERY_PARENT_SIGNALS)
+        for handler in handlers:
+            sim.load(handler.module.name)
+            sim.run(handler)
+        if handlers:
+            h = handlers[0]
+            sim.state.place = PreforkPlace("celery-worker-init", h.module, h, 0, f"the worker_init handler {h.qualified}")
+        elif apps:
+            sim.state.place = PreforkPlace("celery-app", apps[0], None, 0, f"a @worker_init.connect handler in {apps[0].display}")
+        return Parent([sim.state], known=bool(apps))
+
+    def _pool(self, job: Job) -> Parent:
+        project = self.project
+        site_module, site_call = job.site  # type: ignore[misc]
+        creators = fw.MP_POOLS | fw.MP_PROCESSES | fw.PROCESS_POOLS
+
+        def is_fork(module: Module, call: Call, target: str) -> bool:
+            if module is not site_module:
+                return False
+            return call.pos == site_call.pos or target.removesuffix("()") in creators
+
+        sim = _Simulator(project, is_fork)
+        sim.load(site_module.name, as_main=True)
+        if not sim.forked:
+            fn = _enclosing(project, site_module, site_call)
+            if fn is not None:
+                sim.run(fn, until_line=site_call.pos.line)
+        line = sim.forked[2].pos.line if sim.forked else site_call.pos.line
+        fork_fn = sim.forked[1] if sim.forked else None
+        sim.state.place = PreforkPlace("pool-site", site_module, fork_fn, line, f"{site_module.display}:{line}, before the pool starts")
+        return Parent([sim.state], known=True)
+
+
+def import_closure(project: Project, functions: list[FunctionRef]) -> ParentState:
+    """What importing these functions' modules (and running their imports) loads."""
+    sim = _Simulator(project, lambda *_: False)
+    for fn in functions:
+        sim.load(fn.module.name)
+    for fn in functions:
+        for imp in fn.facts.imports:
+            sim._import(fn.module, imp)
+    return sim.state

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import sys
+from typing import Iterator
+
+from ..analysis import Analysis
+from ..diagnostics import Diagnostic
+from ..facts import Import
+from .base import Rule
+
+
+class ImportInJob(Rule):
+    """## What it does
+    Finds an `import` inside a function that a job reaches, of a module that nothing
+    the worker's parent loads imports at module level.
+
+    ## Why is this bad?
+    The child imports it after the fork, so every child pays the import and throws
+    it away. Measured per forked child (cold, the parent had not imported it):
+    `sqlalchemy.orm` 369 ms, `pandas` 467 ms, `boto3` 217 ms, `django.db.models`
+    212 ms, `celery` 155 ms, `requests` 143 ms, `pydantic` 131 ms, `jinja2` 63 ms.
+    Imported once in the parent, the same import costs under 1 ms in the child.
+
+    Standard-library modules are not reported (they cost little), nor imports under
+    `if TYPE_CHECKING:`, nor modules the parent already has loaded.
+
+    ## Example
+    ```python
+    @job("reports")
+    def export(report_id):
+        import pandas
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    import pandas
+
+    @job("reports")
+    def export(report_id):
+        ...
+    ```
+
+    ## Fix safety
+    Moving the import to the top of the module is safe unless the import was
+    guarded (`try/except ImportError`) or breaks an import cycle between the
+    project's modules; then the fix is unsafe.
+
+    ## Applies to
+    Per-job children: RQ, django-rq, Flask-RQ2, Celery with a small
+    `worker_max_tasks_per_child`, `Pool(maxtasksperchild=1)`, `Process(target=)`.
+    Per-child pools with `report-per-child = true`.
+
+    ## References
+    - https://python-rq.org/docs/workers/ ("Performance notes")
+    """
+
+    code = "FRK104"
+    name = "import-in-job"
+    fix_availability = "sometimes"
+
+    def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
+        project = analysis.project
+        costs = analysis.catalogue.by_api()
+        seen: set[tuple[str, int, int]] = set()
+        for job in analysis.reported_jobs():
+            parent = analysis.parent(job)
+            for reached in analysis.reached(job):
+                fn = reached.function
+                for imp in fn.facts.imports:
+                    key = (fn.module.display, imp.pos.line, imp.pos.col)
+                    if imp.type_checking or key in seen:
+                        continue
+                    names = project.imported_modules(fn.module, imp)
+                    target = names[-1] if names else imp.module
+                    top = target.split(".")[0]
+                    if not top or top in sys.stdlib_module_names or top == "__future__":
+                        continue
+                    local = project.module(target)
+                    if local is not None and parent.loads_module(local.name):
+                        continue
+                    if local is None and parent.loads_external(target):
+                        continue
+                    seen.add(key)
+                    entry = costs.get(target) or costs.get(top)
+                    cost = f"~{entry.cold_ms:.0f} ms cold" if entry and entry.kind == "import-cost" else (
+                        "its import time" if local is not None else "a third-party import")
+                    chain = analysis.chain(reached, imp.pos.line)
+                    message = (
+                        f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({cost}) for "
+                        f"{job.function.facts.qualname}: nothing the worker's parent loads imports {target}; "
+                        f"move it to the top of {fn.module.display} (via {analysis.chain_text(chain)})"
+                    )
+                    yield Diagnostic(
+                        self.code, self.name, message, fn.module.display, imp.pos.line, imp.pos.col,
+                        imp.pos.end_line, imp.pos.end_col, job=job.function.qualified, chain=chain,
+                        fork_model=job.fork.kind,
+                    )
+
+
+def _import_text(imp: Import) -> str:
+    if imp.name is None:
+        return f"import {imp.module}" + (f" as {imp.asname}" if imp.asname else "")
+    return f"from {'.' * imp.level}{imp.module} import {imp.name}"
