@@ -75,8 +75,10 @@ class Analysis:
         return tuple(links)
 
     @staticmethod
-    def chain_text(chain: tuple[ChainLink, ...]) -> str:
-        return " → ".join(f"{link.function.rpartition('.')[2] if '.' in link.function else link.function} ({link.path}:{link.line})" for link in chain)
+    def chain_text(reached: Reached, line: int) -> str:
+        """`record_event (tasks.py:7) → Event.record (models/events.py:24)`."""
+        steps = [(h.function, h.line) for h in reached.hops] + [(reached.function, line)]
+        return " → ".join(f"{fn.facts.qualname} ({fn.module.display}:{at})" for fn, at in steps)
 
     def at_job(self, job: Job, code: str, name: str, message: str, chain: tuple[ChainLink, ...] = ()) -> Diagnostic:
         """A diagnostic reported at the job's `def` (name), silenced by noqa on its decorators too."""

@@ -116,7 +116,7 @@ class Models:
         for call in fn.facts.calls:
             target = project.call_target(fn, fn.module, call)
             if target in self.mapped:
-                return OrmUse(fn, call, f"{call.source}(...)")
+                return OrmUse(fn, call, f"{target.rpartition('.')[2]}(...)")
             if target in self.configure_targets:
                 return OrmUse(fn, call, f"{call.source}()")
             if target is not None:

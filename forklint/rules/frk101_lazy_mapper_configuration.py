@@ -86,7 +86,8 @@ class LazyMapperConfiguration(Rule):
             ]
             if not pending:
                 continue
-            chain = analysis.chain(reached, use.call.pos.line)
+            line = use.call.pos.line
+            chain = analysis.chain(reached, line)
             late = (
                 " (the configure_mappers() the parent runs comes before these models are defined)"
                 if any(parent.calls(t) for t in models.configure_targets) else ""
@@ -95,6 +96,6 @@ class LazyMapperConfiguration(Rule):
             message = (
                 f"{job.function.facts.qualname} configures {len(pending)} SQLAlchemy mapper(s) "
                 f"{analysis.how_often(job)}{f' ({cost})' if cost else ''}: first ORM use {use.what} via "
-                f"{analysis.chain_text(chain)}{late}; call configure_mappers() in {where}"
+                f"{analysis.chain_text(reached, line)}{late}; call configure_mappers() in {where}"
             )
             yield analysis.at_job(job, self.code, self.name, message, chain)

@@ -85,11 +85,12 @@ class ImportInJob(Rule):
                     entry = costs.get(target) or costs.get(top)
                     cost = f"~{entry.cold_ms:.0f} ms cold" if entry and entry.kind == "import-cost" else (
                         "its import time" if local is not None else "a third-party import")
-                    chain = analysis.chain(reached, imp.pos.line)
+                    line = imp.pos.line
+                    chain = analysis.chain(reached, line)
                     message = (
                         f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({cost}) for "
                         f"{job.function.facts.qualname}: nothing the worker's parent loads imports {target}; "
-                        f"move it to the top of {fn.module.display} (via {analysis.chain_text(chain)})"
+                        f"move it to the top of {fn.module.display} (via {analysis.chain_text(reached, line)})"
                     )
                     yield Diagnostic(
                         self.code, self.name, message, fn.module.display, imp.pos.line, imp.pos.col,
