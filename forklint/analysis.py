@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Entry
 from .diagnostics import ChainLink, Diagnostic
+from .facts import Call, Const, Dotted, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
 from .mappers import Models
 from .prefork import Parent, ParentState, Parents, import_closure
-from .project import FunctionRef, Hop, Project
+from .project import FunctionRef, Hop, Module, Project
+
+# Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
+_CONSTANT_CALLS = frozenset({"open", "pathlib.Path", "os.path.join", "io.open"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,55 @@ class Analysis:
 
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules
+
+    # -- the catalogue ---------------------------------------------------------------------
+
+    @cached_property
+    def _apis(self) -> dict[str, dict[str, Entry]]:
+        tables: dict[str, dict[str, Entry]] = {}
+        for entry in self.catalogue.entries:
+            table = tables.setdefault(entry.rule, {})
+            for api in entry.apis:
+                table.setdefault(api, entry)
+        return tables
+
+    def api(self, fn: FunctionRef | None, module: Module, call: Call) -> str | None:
+        """The call's target in the catalogue's spelling."""
+        target = self.project.call_target(fn, module, call)
+        return self.catalogue.api_name(target) if target else None
+
+    def entry_for(self, fn: FunctionRef | None, module: Module, call: Call, rule: str) -> Entry | None:
+        api = self.api(fn, module, call)
+        return self._apis.get(rule, {}).get(api) if api else None
+
+    def unsafe_entry(self, api: str) -> Entry | None:
+        return self._apis.get("FRK901", {}).get(api)
+
+    def constant(self, module: Module, fn: FunctionRef | None, value: Val | None, depth: int = 0) -> bool:
+        """A literal, a module-level constant name, or `open("x")` of literals."""
+        if value is None or depth > 3:
+            return False
+        if is_constant(value):
+            return True
+        if isinstance(value, Dotted) and "." not in value.name:
+            if fn is not None and (value.name in fn.facts.params or any(a.target == value.name for a in fn.facts.assigns)):
+                return False
+            assigns = [a for a in module.facts.assigns if a.target == value.name]
+            return len(assigns) == 1 and self.constant(module, None, assigns[0].value, depth + 1)
+        if isinstance(value, Call):
+            target = self.project.call_target(fn, module, value)
+            return target in _CONSTANT_CALLS and all(self.constant(module, fn, a, depth + 1) for a in value.args)
+        return False
+
+    def constant_args(self, entry: Entry, module: Module, fn: FunctionRef | None, call: Call) -> bool:
+        if not entry.constant_args:
+            return True
+        return all(self.constant(module, fn, call.arg(i)) for i in entry.constant_args)
+
+    def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
+        """Did the parent call any of the entry's APIs before the fork?"""
+        apis = set(entry.apis)
+        return any(self.catalogue.api_name(name) in apis for name in parent.called_names())
 
     # -- helpers for building diagnostics --------------------------------------------------
 

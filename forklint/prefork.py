@@ -32,13 +32,23 @@ class PreforkPlace:
     description: str
 
 
+@dataclass(frozen=True)
+class Step:
+    """Something the parent did: defined a class or made a call, and where."""
+
+    kind: str  # "class" | "call"
+    name: str  # qualified class name, or the call's resolved target
+    module: Module
+    call: Call | None = None
+
+
 @dataclass
 class ParentState:
     """One simulated parent, up to its fork."""
 
     modules: list[str] = field(default_factory=list)  # project modules, in load order
     external: set[str] = field(default_factory=set)  # other modules imported (with parents)
-    timeline: list[tuple[str, str]] = field(default_factory=list)  # ("class"|"call", name)
+    timeline: list[Step] = field(default_factory=list)  # in the order the parent ran them
     place: PreforkPlace | None = None
 
 
@@ -62,16 +72,19 @@ class Parent:
         for state in self.states:
             defined: list[str] = []
             covered: list[str] = []
-            for kind, name in state.timeline:
-                if kind == "class":
-                    defined.append(name)
-                elif name in calls:
+            for step in state.timeline:
+                if step.kind == "class":
+                    defined.append(step.name)
+                elif step.name in calls:
                     covered = list(defined)
             done.update(covered)
         return done
 
     def calls(self, target: str) -> bool:
-        return any(("call", target) in s.timeline for s in self.states)
+        return any(step.kind == "call" and step.name == target for s in self.states for step in s.timeline)
+
+    def called_names(self) -> set[str]:
+        return {step.name for s in self.states for step in s.timeline if step.kind == "call"}
 
     @property
     def places(self) -> list[PreforkPlace]:
@@ -105,7 +118,7 @@ class _Simulator:
             if event.kind == "import":
                 self._import(module, facts.imports[event.index])
             elif event.kind == "class":
-                self.state.timeline.append(("class", f"{module.name}.{event.name}"))
+                self.state.timeline.append(Step("class", f"{module.name}.{event.name}", module))
             elif event.kind == "call":
                 self._call(module, None, facts.calls[event.index])
 
@@ -141,7 +154,7 @@ class _Simulator:
         if self.is_fork(module, call, target):
             self.forked = (module, fn, call)
             return
-        self.state.timeline.append(("call", target))
+        self.state.timeline.append(Step("call", target, module, call))
         callee = self.project.callee(fn, call, module)
         if callee is not None:
             self.run(callee)

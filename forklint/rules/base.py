@@ -20,11 +20,13 @@ class Rule:
 
     code: ClassVar[str]
     name: ClassVar[str]
+    summary: ClassVar[str] = ""  # one line for rule tables
     fix_availability: ClassVar[str] = "never"  # never | sometimes | always
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
-        REGISTRY[cls.code] = cls
+        if "code" in cls.__dict__:  # shared bases (CatalogueCallRule) have no code
+            REGISTRY[cls.code] = cls
 
     def check(self, analysis: "Analysis") -> Iterator["Diagnostic"]:
         return iter(())

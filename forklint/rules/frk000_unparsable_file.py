@@ -29,3 +29,4 @@ class UnparsableFile(Rule):
 
     code = "FRK000"
     name = "unparsable-file"
+    summary = "a file forklint cannot parse (reported; the run goes on)"

@@ -60,6 +60,7 @@ class LazyMapperConfiguration(Rule):
 
     code = "FRK101"
     name = "lazy-mapper-configuration"
+    summary = "a job's first ORM use configures every SQLAlchemy mapper in the child"
     fix_availability = "sometimes"
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:

@@ -57,6 +57,7 @@ class ImportInJob(Rule):
 
     code = "FRK104"
     name = "import-in-job"
+    summary = "a function-level import of a module the parent never loaded"
     fix_availability = "sometimes"
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
@@ -81,8 +82,10 @@ class ImportInJob(Rule):
                         continue
                     if local is None and parent.loads_external(target):
                         continue
-                    seen.add(key)
                     entry = costs.get(target) or costs.get(top)
+                    if entry is not None and entry.kind == "import-cost" and entry.rule != self.code:
+                        continue  # e.g. pkg_resources: a first-use scan, reported as FRK106
+                    seen.add(key)
                     cost = f"~{entry.cold_ms:.0f} ms cold" if entry and entry.kind == "import-cost" else (
                         "its import time" if local is not None else "a third-party import")
                     line = imp.pos.line

@@ -59,6 +59,7 @@ class JobModuleNotPreloaded(Rule):
 
     code = "FRK107"
     name = "job-module-not-preloaded"
+    summary = "RQ imports the job's module in every work horse"
     fix_availability = "sometimes"
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:

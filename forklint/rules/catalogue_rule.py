@@ -1,0 +1,61 @@
+"""The shared check of the catalogue-driven rules: a catalogue call on a job's path."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..analysis import Analysis, Reached
+from ..catalogue import Entry
+from ..diagnostics import Diagnostic
+from ..facts import Call
+from ..frameworks import Job
+from .base import Rule
+
+# Savings below this are within the measurement noise (shared/research/patterns.md).
+MIN_SAVING_MS = 1.0
+
+
+class CatalogueCallRule(Rule):
+    """Reports calls on a job's path that match this rule's catalogue entries."""
+
+    def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
+        seen: set[tuple[str, int, int]] = set()
+        for job in analysis.reported_jobs():
+            parent = analysis.parent(job)
+            for reached in analysis.reached(job):
+                fn = reached.function
+                for call in fn.facts.calls:
+                    entry = analysis.entry_for(fn, fn.module, call, self.code)
+                    if entry is None or not self.worth_reporting(analysis, job, reached, call, entry):
+                        continue
+                    if entry.kind == "first-use" and analysis.parent_warmed(parent, entry):
+                        continue
+                    key = (fn.module.display, call.pos.line, call.pos.col)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    yield self.diagnostic(analysis, job, reached, call, entry)
+
+    def worth_reporting(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> bool:
+        fn = reached.function
+        return (
+            entry.reported
+            and job.framework not in entry.skip_frameworks
+            # cold-ms 0 means "depends on the data" (a model file): not filtered as noise.
+            and (entry.cold_ms == 0 or entry.saving_ms >= MIN_SAVING_MS)
+            and analysis.constant_args(entry, fn.module, fn, call)
+        )
+
+    def diagnostic(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> Diagnostic:
+        chain = analysis.chain(reached, call.pos.line)
+        cost = entry.cost()
+        message = (
+            f"{call.source}(...) {entry.summary} {analysis.how_often(job)}"
+            f"{f' ({cost})' if cost else ''}; {entry.advice} (job {job.function.facts.qualname}, via "
+            f"{analysis.chain_text(reached, call.pos.line)})"
+        )
+        pos = call.pos
+        return Diagnostic(
+            self.code, self.name, message, reached.function.module.display, pos.line, pos.col,
+            pos.end_line, pos.end_col, job=job.function.qualified, chain=chain, fork_model=job.fork.kind,
+        )

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..analysis import Analysis
+from ..diagnostics import Diagnostic
+from ..facts import Call, Pos
+from ..frameworks import Job
+from ..project import FunctionRef
+from .base import Rule
+
+CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+
+# Where each framework runs code once per child, after the fork.
+CHILD_HOOKS = {
+    "celery": "a @worker_process_init.connect handler",
+    "multiprocessing": "the Pool's initializer",
+    "process-pool": "the executor's initializer",
+    "dramatiq": "a middleware's after_process_boot",
+    "huey": "an @huey.on_startup() hook",
+}
+
+
+class CacheFilledInChild(Rule):
+    """## What it does
+    Finds memoised loaders and lazy singletons (`@functools.lru_cache` /
+    `@functools.cache` on a function with no parameters, `global _x; if _x is None:
+    _x = build()`) that a job fills for the first time in a child, because the
+    worker's parent never calls them before the fork.
+
+    ## Why is this bad?
+    The cache lives in the child and dies with it: whatever the first call costs is
+    paid again by every child. Measured per forked child: an `lru_cache`d YAML config
+    loader 324.8 ms cold against 0.03 ms when the parent called it once; a lazy
+    singleton building a 50k-row index 141.4 ms against 0.04 ms.
+
+    When what is built is a client or connection (a boto3 client, a DB connection,
+    an HTTP session: see `rules/unsafe.toml`), it must not be built in the parent:
+    the advice is then to build it once per child in the framework's child hook.
+
+    ## Example
+    ```python
+    @functools.lru_cache
+    def load_rules():
+        return yaml.safe_load(open("rules.yaml"))
+
+    @job("default")
+    def score(event):
+        return apply(load_rules(), event)
+    ```
+
+    ## Use instead
+    ```python
+    # worker.py, before .work()
+    from app.rules import load_rules
+    load_rules()  # every work horse inherits the filled cache
+    ```
+
+    ## Fix safety
+    Calling the getter in the parent is safe when it returns plain data; forklint
+    offers no warm-up when the function builds a client or connection.
+
+    ## Applies to
+    Every framework whose children are thrown away per job (per child with
+    `report-per-child`).
+
+    ## References
+    - https://docs.python.org/3/library/functools.html#functools.lru_cache
+    - https://github.com/posthog/posthog-python/issues/290 (a client built before the fork breaks)
+    """
+
+    code = "FRK105"
+    name = "cache-filled-in-child"
+    summary = "a memoised loader or lazy singleton first filled in the child"
+    fix_availability = "sometimes"
+
+    def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
+        seen: set[str] = set()
+        for job in analysis.reported_jobs():
+            parent = analysis.parent(job)
+            called = parent.called_names()
+            for reached in analysis.reached(job):
+                fn = reached.function
+                if fn.qualified in seen or fn.qualified in called:
+                    continue
+                spots = self._spots(analysis, fn)
+                if not spots:
+                    continue
+                seen.add(fn.qualified)
+                client = self._builds_client(analysis, job, fn)
+                for kind, pos in spots:
+                    yield self._diagnostic(analysis, job, reached, kind, pos, client, parent)
+
+    def _spots(self, analysis: Analysis, fn: FunctionRef) -> list[tuple[str, Pos]]:
+        facts = fn.facts
+        spots: list[tuple[str, Pos]] = []
+        if not facts.params and facts.class_name is None:
+            for decorator in facts.decorators:
+                func = decorator.func if isinstance(decorator, Call) else decorator
+                if analysis.project.resolve(fn.module, None, func) in CACHE_DECORATORS:
+                    spots.append(("memoised loader", facts.name_pos))
+                    break
+        spots += [("lazy singleton", pos) for _, pos in facts.lazy_globals]
+        return spots
+
+    def _builds_client(self, analysis: Analysis, job: Job, fn: FunctionRef) -> str | None:
+        """The unsafe-before-fork API the function (or what it calls) uses, if any."""
+        for name in analysis.project.reachable(fn):
+            callee = analysis.project.functions[name]
+            for call in callee.facts.calls:
+                api = analysis.api(callee, callee.module, call)
+                if api and analysis.unsafe_entry(api) is not None:
+                    return api
+        return None
+
+    def _diagnostic(self, analysis, job, reached, kind, pos, client, parent) -> Diagnostic:
+        fn = reached.function
+        entry = analysis.catalogue.entry("lru-cache-loader" if kind == "memoised loader" else "lazy-module-singleton")
+        cost = f" (measured for a config loader: {entry.cost()})" if entry and entry.cost() else ""
+        if client:
+            hook = CHILD_HOOKS.get(job.framework, "the job itself (a new child per job has nothing to share)")
+            advice = f"it builds a client or connection ({client}), which must not cross the fork: build it in {hook} instead of warming it in the parent"
+        else:
+            where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"
+            advice = f"call {fn.facts.qualname}() once in {where}"
+        message = (
+            f"{kind} {fn.facts.qualname}() is first filled {analysis.how_often(job)}{cost}, on the path of "
+            f"{job.function.facts.qualname} ({analysis.chain_text(reached, pos.line)}); {advice}"
+        )
+        return Diagnostic(
+            self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
+            job=job.function.qualified, chain=analysis.chain(reached, pos.line), fork_model=job.fork.kind,
+        )

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..analysis import Analysis
+from ..diagnostics import Diagnostic
+from ..facts import Call
+from ..frameworks import (CELERY_CHILD_SIGNALS, HUEY_CLASSES, MP_POOLS, PROCESS_POOLS, RQ_FORKING_WORKERS,
+                          celery_signal_handlers, instance_attr)
+from ..project import FunctionRef
+from .catalogue_rule import MIN_SAVING_MS
+from .base import Rule
+
+RQ_HORSE_METHODS = ("perform_job", "main_work_horse")
+
+
+class SetupInChildHook(Rule):
+    """## What it does
+    Finds fork-safe, costly set-up placed in a hook that runs in every child:
+    Celery `worker_process_init` handlers, RQ `Worker` overrides of `perform_job` /
+    `main_work_horse` (they run in the work horse), `Pool(initializer=...)` /
+    `ProcessPoolExecutor(initializer=...)`, Huey `on_startup` hooks. Set-up counts
+    when it is `configure_mappers()` or a catalogue call that is safe to do in the
+    parent (compiling a regex, a template, a strptime or mimetypes warm-up, ...).
+
+    ## Why is this bad?
+    The hook runs after the fork, once per child: the work is repeated by every
+    child instead of being done once and inherited. With RQ it runs for every job.
+    `configure_mappers()` with 41 models costs 234.6 ms per child there, against
+    0.83 ms when done in the parent.
+
+    Connections, engines' `dispose(close=False)`, RNG re-seeding and clients belong
+    in child hooks and are never reported.
+
+    ## Example
+    ```python
+    @worker_process_init.connect
+    def init_child(**_):
+        configure_mappers()
+        engine.dispose(close=False)
+    ```
+
+    ## Use instead
+    ```python
+    @worker_init.connect           # runs once, in the parent, before the pool forks
+    def warm(**_):
+        configure_mappers()
+
+    @worker_process_init.connect
+    def init_child(**_):
+        engine.dispose(close=False)
+    ```
+
+    ## Fix safety
+    Moving the call to the parent hook is safe when that hook exists; otherwise the
+    fix is display-only and says where it should go.
+
+    ## Applies to
+    Celery, RQ, multiprocessing and concurrent.futures pools, Huey.
+
+    ## References
+    - https://docs.celeryq.dev/en/stable/userguide/signals.html#worker-init
+    - https://python-rq.org/docs/workers/
+    """
+
+    code = "FRK108"
+    name = "setup-in-child-hook"
+    summary = "fork-safe set-up in a hook that runs in every child"
+    fix_availability = "sometimes"
+
+    def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
+        seen: set[tuple[str, int, int]] = set()
+        for hook, runs, parent_place in self._hooks(analysis):
+            for name, hops in analysis.project.reachable(hook).items():
+                fn = analysis.project.functions[name]
+                for call in fn.facts.calls:
+                    what = self._setup(analysis, fn, call)
+                    key = (fn.module.display, call.pos.line, call.pos.col)
+                    if what is None or key in seen:
+                        continue
+                    seen.add(key)
+                    message = (
+                        f"{call.source}() {what} runs {runs}, in {hook.facts.qualname}; "
+                        f"it is fork-safe: do it once in {parent_place} instead"
+                    )
+                    pos = call.pos
+                    yield Diagnostic(self.code, self.name, message, fn.module.display, pos.line, pos.col,
+                                     pos.end_line, pos.end_col)
+
+    def _setup(self, analysis: Analysis, fn: FunctionRef, call: Call) -> str | None:
+        target = analysis.project.call_target(fn, fn.module, call)
+        if target in analysis.models.configure_targets:
+            return "(mapper configuration, ~235 ms per child with 41 models)"
+        for rule in ("FRK102", "FRK103", "FRK106"):
+            entry = analysis.entry_for(fn, fn.module, call, rule)
+            if (entry and entry.reported and entry.safety == "safe" and entry.fix in ("hoist", "warm-in-parent")
+                    and entry.saving_ms >= MIN_SAVING_MS and analysis.constant_args(entry, fn.module, fn, call)):
+                return f"({entry.summary}, {entry.cost()})" if entry.cost() else f"({entry.summary})"
+        return None
+
+    def _hooks(self, analysis: Analysis) -> Iterator[tuple[FunctionRef, str, str]]:
+        project = analysis.project
+        for hook in celery_signal_handlers(project, CELERY_CHILD_SIGNALS):
+            yield hook, "in every Celery prefork child (worker_process_init)", "a @worker_init.connect handler (the parent)"
+        for cls in project.classes.values():
+            if cls.qualified in RQ_FORKING_WORKERS or not project.is_subclass(cls.qualified, RQ_FORKING_WORKERS):
+                continue
+            for method in RQ_HORSE_METHODS:
+                fn = project.functions.get(f"{cls.qualified}.{method}")
+                if fn is not None:
+                    yield fn, f"in every RQ work horse ({method} runs after the fork)", "the worker script before .work(), or Worker.work()"
+        for module in project.modules.values():
+            for fn_facts, call in [(None, c) for c in module.facts.calls] + [
+                (f, c) for f in (project.functions.get(f"{module.name}.{x.qualname}") for x in module.facts.functions) if f for c in f.facts.calls
+            ]:
+                target = project.call_target(fn_facts, module, call)
+                if target is None:
+                    continue
+                if target in MP_POOLS | PROCESS_POOLS and call.kwarg("initializer") is not None:
+                    init = project.resolve(module, fn_facts.facts if fn_facts else None, call.kwarg("initializer"))
+                    if init in project.functions:
+                        yield project.functions[init], "in every pool worker (initializer)", "the parent, before the pool is created"
+        for fn in project.iter_functions():
+            for decorator in fn.facts.decorators:
+                func = decorator.func if isinstance(decorator, Call) else decorator
+                target = project.resolve(fn.module, None, func)
+                if target and instance_attr(project, target, HUEY_CLASSES, {"on_startup"}):
+                    yield fn, "in every Huey worker (on_startup)", "the module that creates the Huey instance"

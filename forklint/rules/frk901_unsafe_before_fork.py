@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..analysis import Analysis
+from ..diagnostics import Diagnostic
+from ..frameworks import NO_FORK
+from .base import Rule
+from .frk105_cache_filled_in_child import CHILD_HOOKS
+
+
+class UnsafeBeforeFork(Rule):
+    """## What it does
+    Finds connections, sockets, threads, thread pools, clients and RNG instances
+    created before the fork: at import of a module the worker's parent loads, or in
+    a parent hook (a worker script before `.work()`, a Celery `worker_init`
+    handler), in a project that forks.
+
+    ## Why is this bad?
+    A child inherits the parent's file descriptors but not its threads. Two children
+    then talk over one database socket and corrupt each other's protocol state; a
+    started thread, an executor, a telemetry SDK's sender or a scheduler silently
+    does not exist in the child; a `random.Random()` instance gives every child the
+    same stream; boto3 clients "cannot be shared across processes". Python 3.12+
+    warns when a process with threads forks.
+
+    Clients that reconnect by themselves in a child (redis-py checks the pid;
+    `create_engine` does not connect until used) are not reported. What is listed,
+    and why, is data in `rules/unsafe.toml`.
+
+    ## Example
+    ```python
+    # app/storage.py, imported by the worker
+    s3 = boto3.client("s3")
+    ```
+
+    ## Use instead
+    ```python
+    _s3 = None
+
+    def s3():
+        global _s3
+        if _s3 is None:
+            _s3 = boto3.client("s3")   # created in the child, on first use
+        return _s3
+    ```
+
+    ## Fix safety
+    No automatic fix: where the object should live depends on the program. forklint's
+    own fixes never move anything listed here before the fork.
+
+    ## Applies to
+    Every framework that forks (not `SimpleWorker`, spawn or forkserver).
+
+    ## References
+    - https://docs.sqlalchemy.org/en/20/core/pooling.html#using-connection-pools-with-multiprocessing-or-os-fork
+    - https://github.com/python/cpython/issues/100228
+    - https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html
+    """
+
+    code = "FRK901"
+    name = "unsafe-before-fork"
+    summary = "a connection, thread, client or RNG created before the fork"
+
+    def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
+        seen: set[tuple[str, int, int]] = set()
+        for job in analysis.jobs:
+            if job.fork.kind == NO_FORK:
+                continue
+            parent = analysis.parent(job)
+            for state in parent.states:
+                for step in state.timeline:
+                    if step.kind != "call" or step.call is None:
+                        continue
+                    entry = analysis.unsafe_entry(analysis.catalogue.api_name(step.name))
+                    key = (step.module.display, step.call.pos.line, step.call.pos.col)
+                    if entry is None or not entry.reported or key in seen:
+                        continue
+                    seen.add(key)
+                    hook = CHILD_HOOKS.get(job.framework, "the child (lazily, on first use)")
+                    message = (
+                        f"{step.call.source}(...) {entry.summary} before the fork, in {step.module.name} which the "
+                        f"worker's parent runs: every {job.fork.child} inherits it; {entry.advice} (in {hook})"
+                    )
+                    pos = step.call.pos
+                    yield Diagnostic(self.code, self.name, message, step.module.display, pos.line, pos.col,
+                                     pos.end_line, pos.end_col, fork_model=job.fork.kind)
