@@ -143,9 +143,11 @@ class Project:
             return None
         if isinstance(value, Dotted):
             head, _, rest = value.name.partition(".")
-            base = self.resolve_name(module, scope, head, depth)
+            subscript = head.endswith("[]")  # `engines["django"]`: an item of engines
+            base = self.resolve_name(module, scope, head.removesuffix("[]"), depth)
             if base is None:
                 return None
+            base += "[]" if subscript else ""
             return self.canonical(f"{base}.{rest}" if rest else base, depth)
         if isinstance(value, Call):
             func = self.resolve(module, scope, value.func, depth + 1)

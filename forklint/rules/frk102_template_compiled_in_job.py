@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..analysis import Analysis, Reached
 from ..catalogue import Entry
-from ..facts import Call
+from ..facts import Call, Dotted
 from ..frameworks import Job
 from .catalogue_rule import CatalogueCallRule
 
@@ -57,4 +57,12 @@ class TemplateCompiledInJob(CatalogueCallRule):
     def worth_reporting(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> bool:
         # Loading by name is cached on the environment: reported where the environment
         # is built (per job), not at every get_template on it.
-        return entry.kind != "first-use" and super().worth_reporting(analysis, job, reached, call, entry)
+        if entry.kind == "first-use":
+            return False
+        # `env.from_string(...)` on an Environment built in this function: reported once,
+        # where the Environment is built.
+        if isinstance(call.func, Dotted) and "." in call.func.name:
+            receiver = call.func.name.rpartition(".")[0]
+            if any(a.target == receiver for a in reached.function.facts.assigns):
+                return False
+        return super().worth_reporting(analysis, job, reached, call, entry)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..analysis import Analysis
+from ..catalogue import Entry
 from ..diagnostics import Diagnostic
 from ..frameworks import NO_FORK
 from .base import Rule
@@ -72,16 +73,30 @@ class UnsafeBeforeFork(Rule):
                 for step in state.timeline:
                     if step.kind != "call" or step.call is None:
                         continue
-                    entry = analysis.unsafe_entry(analysis.catalogue.api_name(step.name))
+                    entry, used = self._unsafe(analysis, step.name)
                     key = (step.module.display, step.call.pos.line, step.call.pos.col)
-                    if entry is None or not entry.reported or key in seen:
+                    if entry is None or key in seen:
                         continue
                     seen.add(key)
                     hook = CHILD_HOOKS.get(job.framework, "the child (lazily, on first use)")
+                    what = f"uses {used} (which {entry.summary})" if used else entry.summary
                     message = (
-                        f"{step.call.source}(...) {entry.summary} before the fork, in {step.module.name} which the "
+                        f"{step.call.source}(...) {what} before the fork, in {step.module.name} which the "
                         f"worker's parent runs: every {job.fork.child} inherits it; {entry.advice} (in {hook})"
                     )
                     pos = step.call.pos
                     yield Diagnostic(self.code, self.name, message, step.module.display, pos.line, pos.col,
                                      pos.end_line, pos.end_col, fork_model=job.fork.kind)
+
+    @staticmethod
+    def _unsafe(analysis: Analysis, target: str) -> tuple[Entry | None, str | None]:
+        """The unsafe entry a call creates (or uses, for lazily connecting clients)."""
+        entry = analysis.unsafe_entry(analysis.catalogue.api_name(target))
+        if entry is not None:
+            return (entry, None) if entry.reported else (None, None)
+        if "()." in target:
+            owner = target.rpartition("().")[0]
+            entry = analysis.unsafe_entry(analysis.catalogue.api_name(owner))
+            if entry is not None and entry.reported_when_used:
+                return entry, f"a {owner.rpartition('.')[2]} object"
+        return None, None
