@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .catalogue import Catalogue, Entry
-from .diagnostics import ChainLink, Diagnostic
+from .diagnostics import ChainLink, Diagnostic, FixPlan
 from .facts import Call, Const, Dotted, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
 from .mappers import Models
@@ -133,12 +133,13 @@ class Analysis:
         steps = [(h.function, h.line) for h in reached.hops] + [(reached.function, line)]
         return " → ".join(f"{fn.facts.qualname} ({fn.module.display}:{at})" for fn, at in steps)
 
-    def at_job(self, job: Job, code: str, name: str, message: str, chain: tuple[ChainLink, ...] = ()) -> Diagnostic:
+    def at_job(self, job: Job, code: str, name: str, message: str, chain: tuple[ChainLink, ...] = (),
+               plan: FixPlan | None = None) -> Diagnostic:
         """A diagnostic reported at the job's `def` (name), silenced by noqa on its decorators too."""
         fn = job.function
         pos = fn.facts.name_pos
         return Diagnostic(
             code, name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
             job=fn.qualified, chain=chain, fork_model=job.fork.kind,
-            noqa_lines=tuple(range(fn.facts.pos.line, pos.line)),
+            noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan,
         )

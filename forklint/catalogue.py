@@ -17,7 +17,7 @@ KINDS = ("construct-per-call", "first-use", "import-cost", "unsafe-before-fork",
 FIXES = ("hoist", "warm-in-parent", "per-child", "none")
 SAFETY = ("safe", "unsafe")
 _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fix", "safety", "summary", "advice", "doc")
-_OPTIONAL = ("constant-args", "warm-up", "warm-up-imports", "reported", "skip-frameworks")
+_OPTIONAL = ("constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks")
 
 
 class CatalogueError(Exception):
@@ -42,6 +42,7 @@ class Entry:
     warm_up: str | None = None
     warm_up_imports: tuple[str, ...] = ()
     reported: bool = True  # False: known (never hoisted, documented) but not reported
+    reported_when_used: bool = False  # FRK901: report once the parent uses the object
     skip_frameworks: tuple[str, ...] = ()  # frameworks whose parent already does this
     source: str = ""
 
@@ -79,6 +80,7 @@ class Catalogue:
         """A resolved target in the catalogue's spelling: `create_engine().connect`
         becomes `sqlalchemy.engine.Engine.connect`, `jinja2.Environment().from_string`
         becomes `jinja2.Environment.from_string`."""
+        target = target.replace("[]", "")
         while "()" in target:
             head, _, rest = target.partition("()")
             head = self.returns.get(head, head)
@@ -158,6 +160,8 @@ def _entry(source: str, raw: object) -> Entry:
     check(warm_up is None or isinstance(warm_up, str), "warm-up must be a string")
     reported = raw.get("reported", True)
     check(isinstance(reported, bool), "reported must be true or false")
+    when_used = raw.get("reported-when-used", False)
+    check(isinstance(when_used, bool), "reported-when-used must be true or false")
     skip = raw.get("skip-frameworks", [])
     check(isinstance(skip, list) and all(isinstance(s, str) for s in skip), "skip-frameworks must be a list of strings")
     imports = raw.get("warm-up-imports", [])
@@ -167,6 +171,6 @@ def _entry(source: str, raw: object) -> Entry:
         cold_ms=float(raw["cold-ms"]), warm_ms=float(raw["warm-ms"]), evidence=raw["evidence"],
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
         constant_args=tuple(constant_args) if constant_args is not None else None,
-        warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported,
+        warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
         skip_frameworks=tuple(skip), source=source,
     )

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import click
 
-from . import __version__, report
+from . import __version__
+from .add_noqa import add_noqa as add_noqa_comments
+from .baseline import BaselineError, drop_baselined, write_baseline
 from .catalogue import CatalogueError
 from .config import ConfigError
-from .engine import lint_paths
+from .engine import RunResult, display_path, lint_paths
+from .fix import MAX_PASSES, FixError, FixOutcome, fix_loop, unified_diff, write_atomically
+from .report import FORMAT_NAMES, write_report
+from .sources import Sources
+
+STDIN = Path("-")
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -25,8 +32,24 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMAT_NAMES), default="text",
+              show_default=True, envvar="FORKLINT_OUTPUT_FORMAT",
+              help="Output format: text, full (source line, chain, fix), json, json-lines, github, sarif.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of stdout (never coloured).")
+@click.option("--statistics", "show_statistics", is_flag=True,
+              help="Show how many findings each code has instead of the findings.")
+@click.option("--baseline", "baseline_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Leave out the findings recorded in FILE by --write-baseline.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in FILE (JSON) and exit 0.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: FRKxxx` to each finding's line and exit 0.")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check stdin (path `-`) as the content of this file, in its project.")
+@click.option("--fix", "apply_fixes", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply fixes marked unsafe.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the unified diff --fix would apply and change nothing (exit 1 if there is a diff).")
 @click.option("--select", help="Comma-separated codes or prefixes to report (default: all).")
 @click.option("--ignore", help="Comma-separated codes or prefixes not to report.")
 @click.option("--per-child", is_flag=True, default=None,
@@ -34,23 +57,95 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too.")
 @click.version_option(__version__, "--version", prog_name="forklint")
-def main(paths: tuple[Path, ...], output_format: str, select: str | None, ignore: str | None,
+def main(paths: tuple[Path, ...], output_format: str, output_file: Path | None, show_statistics: bool,
+         baseline_file: Path | None, write_baseline_file: Path | None, add_noqa: bool,
+         stdin_filename: Path | None, apply_fixes: bool, unsafe_fixes: bool, show_diff: bool,
+         select: str | None, ignore: str | None,
          per_child: bool | None, exit_zero: bool, force_exclude: bool) -> None:
     """Find work a forked worker child redoes on every fork, and where to do it once."""
+    targets, sources = _targets(paths, stdin_filename, add_noqa)
     try:
         overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child}
-        result = lint_paths(list(paths) or [Path(".")], overrides, force_exclude=force_exclude)
-    except (ConfigError, CatalogueError) as error:
+        if apply_fixes or show_diff:
+            if stdin_filename is not None:
+                raise click.UsageError("--fix and --diff cannot rewrite stdin")
+            outcome = fix_loop(
+                lambda overlay: lint_paths(targets, overrides, force_exclude=force_exclude, sources=Sources(overlay)).diagnostics,
+                unsafe=unsafe_fixes,
+            )
+            for failure in outcome.failures:
+                click.echo(f"forklint: fix not applied: {failure}", err=True)
+            if not outcome.converged:
+                click.echo(f"forklint: fixes did not converge after {MAX_PASSES} passes", err=True)
+            if show_diff:
+                for path, (before, after) in sorted(outcome.changed.items()):
+                    click.echo(unified_diff(display_path(path), before, after), nl=False)
+                click.echo(f"forklint: {_count(len(outcome.applied), 'fix')} would change "
+                           f"{_count(len(outcome.changed), 'file')}", err=True)
+                sys.exit(1 if outcome.changed else 0)
+            written = _write_fixes(outcome)
+            click.echo(f"forklint: applied {_count(len(outcome.applied), 'fix')} in {_count(written, 'file')}", err=True)
+        result = lint_paths(targets, overrides, force_exclude=force_exclude, sources=sources)
+        if write_baseline_file is not None:
+            recorded = write_baseline(write_baseline_file, result.diagnostics, sources)
+            click.echo(f"forklint: recorded {_count(recorded, 'finding')} in {write_baseline_file}", err=True)
+            sys.exit(0)
+        diagnostics, baselined = result.diagnostics, 0
+        if baseline_file is not None:
+            diagnostics, baselined = drop_baselined(diagnostics, baseline_file, sources)
+        if add_noqa:
+            added = add_noqa_comments(diagnostics)
+            click.echo(f"forklint: added {_count(added.comments, 'noqa comment')} in {_count(added.files, 'file')}"
+                       + (f"; {len(added.skipped)} on lines that cannot take a comment" if added.skipped else ""),
+                       err=True)
+            diagnostics = added.skipped  # what is left to report
+        write_report(diagnostics, output_format, output_file, sources, show_statistics)
+    except (ConfigError, CatalogueError, BaselineError) as error:
         click.echo(f"forklint: error: {error}", err=True)
         sys.exit(2)
     except FileNotFoundError as error:
         click.echo(f"forklint: error: {error.args[0]}: no such file or folder", err=True)
         sys.exit(2)
-    out = report.json_list(result.diagnostics) if output_format == "json" else report.text(result.diagnostics)
-    click.echo(out, nl=False)
-    count = len(result.diagnostics)
-    summary = f"forklint: {count} finding{'s' if count != 1 else ''} in {result.files_checked} file{'s' if result.files_checked != 1 else ''}"
-    if result.suppressed:
-        summary += f" ({result.suppressed} suppressed by noqa)"
-    click.echo(summary, err=True)
-    sys.exit(0 if exit_zero or count == 0 else 1)
+    except OSError as error:  # writing --output-file, the baseline or a noqa comment
+        click.echo(f"forklint: error: {error.filename or ''}: {error.strerror or error}", err=True)
+        sys.exit(2)
+    click.echo(_summary(result, len(diagnostics), baselined), err=True)
+    sys.exit(0 if exit_zero or not diagnostics else 1)
+
+
+def _write_fixes(outcome: FixOutcome) -> int:
+    """Write every fixed file atomically; a file changed during the run is left alone."""
+    written = 0
+    for path, (before, after) in sorted(outcome.changed.items()):
+        try:
+            write_atomically(path, before, after)
+            written += 1
+        except FixError as error:
+            click.echo(f"forklint: fix not written: {error}", err=True)
+    return written
+
+
+def _targets(paths: tuple[Path, ...], stdin_filename: Path | None, add_noqa: bool) -> tuple[list[Path], Sources]:
+    """The paths to check and, for `-` (or no path) with --stdin-filename, stdin's content."""
+    if stdin_filename is None:
+        if STDIN in paths:
+            raise click.UsageError("`-` reads a file from stdin: give its path with --stdin-filename")
+        return list(paths) or [Path(".")], Sources()
+    if paths not in ((), (STDIN,)):
+        raise click.UsageError("--stdin-filename checks stdin only: give `-` (or no path)")
+    if add_noqa:
+        raise click.UsageError("--add-noqa cannot rewrite stdin")
+    return [stdin_filename], Sources({stdin_filename: sys.stdin.buffer.read()})
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith(("x", "s", "h")) else "s")
+    return f"{number} {noun if number == 1 else plural}"
+
+
+def _summary(result: RunResult, reported: int, baselined: int) -> str:
+    """`forklint: 2 findings in 11 files (1 suppressed by noqa, 3 in the baseline)`."""
+    left_out = [f"{result.suppressed} suppressed by noqa"] if result.suppressed else []
+    left_out += [f"{baselined} in the baseline"] if baselined else []
+    summary = f"forklint: {_count(reported, 'finding')} in {_count(result.files_checked, 'file')}"
+    return summary + (f" ({', '.join(left_out)})" if left_out else "")

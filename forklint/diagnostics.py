@@ -32,6 +32,33 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class FixPlan:
+    """What a rule wants changed, as data; `fix.py` turns it into LibCST edits.
+
+    kind:
+      hoist        — move the call at (line, col) to a module-level constant
+      insert       — insert `statements` before the statement holding line `line`
+                     (line 0: append them to the module)
+      append-body  — append `statements` to the body of the function defined at `line`
+      add-handler  — append a `@worker_init.connect` handler running `statements`
+      move-import  — move the import statement at (line, col) to the module's imports
+      display-only — nothing to apply; `description` says what to do
+    """
+
+    kind: str
+    path: str  # display path of the file to edit
+    applicability: str  # safe | unsafe | display-only
+    description: str
+    line: int = 0
+    col: int = 0
+    end_line: int = 0  # hoist: the call's end, to tell `f(x)` from `f(x).g()` (same start)
+    end_col: int = 0
+    statements: tuple[str, ...] = ()
+    name_hint: str = ""  # hoist: the constant's name, before clash avoidance
+    api: str = ""  # hoist: the call's resolved API (`re.search`)
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -45,6 +72,7 @@ class Diagnostic:
     chain: tuple[ChainLink, ...] = ()
     fork_model: str | None = None
     fix: Fix | None = None
+    plan: FixPlan | None = field(default=None, compare=False)
     # Other lines where a `# noqa` also silences it (a job's `def` and decorators).
     noqa_lines: tuple[int, ...] = field(default=(), compare=False)
 

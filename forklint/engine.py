@@ -11,11 +11,15 @@ from .analysis import Analysis
 from .catalogue import Catalogue, load_catalogue
 from .config import Config
 from .diagnostics import Diagnostic
-from .discover import ProjectFiles, discover, module_names
+from .discover import ProjectFiles, module_names
 from .extract import parse_source
+from .fix import attach_fixes
 from .facts import ModuleFacts, ParseError
+from .noqa import apply_noqa
 from .project import Project
 from .rules.base import REGISTRY
+from .sources import Sources
+from .stdin import discover_files
 
 
 @dataclass
@@ -46,13 +50,18 @@ def read_facts(path: Path) -> ModuleFacts | ParseError:
     return parse_source(str(path), source)
 
 
-def lint_project(files: ProjectFiles, catalogue: Catalogue, overrides: dict[str, object]) -> RunResult:
+def lint_project(
+    files: ProjectFiles, catalogue: Catalogue, overrides: dict[str, object], sources: Sources | None = None
+) -> RunResult:
+    """Check one project; `sources` may hold stdin content standing in for a file on disk."""
     config: Config = files.config.with_overrides(**overrides)
+    sources = sources or Sources()
     result = RunResult(files_checked=len(files.targets))
     parsed: list[tuple[list[str], ModuleFacts, str]] = []
     noqa: dict[str, dict[int, tuple[str, ...] | None]] = {}
     for path in files.files:
-        facts = read_facts(path)
+        override = sources.overrides.get(path.resolve())
+        facts = read_facts(path) if override is None else parse_source(str(path), override)
         shown = display_path(path)
         if isinstance(facts, ParseError):
             if path in files.targets and config.code_enabled("FRK000", shown):
@@ -63,46 +72,55 @@ def lint_project(files: ProjectFiles, catalogue: Catalogue, overrides: dict[str,
         names = module_names(path, files.root)
         if names:
             parsed.append((names, facts, shown))
-        noqa[shown] = dict(facts.noqa)
+        if path in files.targets:
+            noqa[shown] = dict(facts.noqa)
     project = Project(files.root, config, parsed)
     analysis = Analysis(project, catalogue)
     targets = {display_path(p) for p in files.targets}
-    for code in sorted(REGISTRY):
-        rule = REGISTRY[code]()
-        for diagnostic in rule.check(analysis):
-            if diagnostic.path not in targets or not config.code_enabled(diagnostic.code, diagnostic.path):
-                continue
-            if _suppressed(diagnostic, noqa.get(diagnostic.path, {})):
-                result.suppressed += 1
-                continue
-            result.diagnostics.append(diagnostic)
+    # Every rule's findings on the reported files, selected or not: `apply_noqa` needs
+    # them all to tell a used `# noqa` from a stale one (FRK100).
+    found = [d for code in sorted(REGISTRY) for d in REGISTRY[code]().check(analysis) if d.path in targets]
+    outcome = apply_noqa(found, noqa, config, sources)
+    result.diagnostics.extend(outcome.reported)
+    result.suppressed += outcome.suppressed
     return result
 
 
-def _suppressed(diagnostic: Diagnostic, noqa: dict[int, tuple[str, ...] | None]) -> bool:
-    for line in (diagnostic.line, *diagnostic.noqa_lines):
-        if line in noqa:
-            codes = noqa[line]
-            if codes is None or any(diagnostic.code.startswith(c) for c in codes):
-                return True
-    return False
+def lint_paths(
+    paths: list[Path],
+    overrides: dict[str, object] | None = None,
+    force_exclude: bool = False,
+    sources: Sources | None = None,
+) -> RunResult:
+    """Check `paths` (files or folders); raise ConfigError/CatalogueError on bad settings.
 
-
-def lint_paths(paths: list[Path], overrides: dict[str, object] | None = None, force_exclude: bool = False) -> RunResult:
-    """Check `paths` (files or folders); raise ConfigError/CatalogueError on bad settings."""
+    `sources` may give a path's content (stdin); that path need not exist on disk.
+    """
     overrides = overrides or {}
+    sources = sources or Sources()
     total = RunResult()
     catalogues: dict[tuple[Path, tuple[str, ...]], Catalogue] = {}
-    for files in discover(paths, force_exclude=force_exclude):
+    for files in discover_files(paths, force_exclude, sources):
         extra = files.config.extra_catalogues
         key = (files.config.root, extra)
         if key not in catalogues:
             catalogues[key] = load_catalogue(extra, files.config.root)
-        result = lint_project(files, catalogues[key], overrides)
+        result = lint_project(files, catalogues[key], overrides, sources)
         total.diagnostics.extend(result.diagnostics)
         total.files_checked += result.files_checked
         total.suppressed += result.suppressed
     total.diagnostics.sort(key=lambda d: d.sort_key)
+    total.diagnostics = attach_fixes(total.diagnostics, lambda shown: _read(shown, sources))
     return total
+
+
+def _read(shown: str, sources: Sources) -> bytes | None:
+    path = Path(shown).resolve()
+    if path in sources.overrides:
+        return sources.overrides[path]
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 

@@ -302,3 +302,10 @@ def import_closure(project: Project, functions: list[FunctionRef]) -> ParentStat
         for imp in fn.facts.imports:
             sim._import(fn.module, imp)
     return sim.state
+
+
+def module_closure(project: Project, name: str) -> list[str]:
+    """The project modules that importing `name` loads (itself included)."""
+    sim = _Simulator(project, lambda *_: False)
+    sim.load(name)
+    return sim.state.modules

@@ -1,35 +1,50 @@
-"""Turn diagnostics into text or JSON. Reporters do no analysis."""
+"""Write a report: pick the reporter, decide on colour, send it to stdout or a file."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from typing import Iterable
+import os
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
 
 from .diagnostics import Diagnostic
+from .formats import FORMAT_NAMES, FORMATS, ReportContext
+from .formats.statistics import statistics
+from .sources import Sources
+
+__all__ = ["FORMAT_NAMES", "render", "use_color", "write_report"]
 
 
-def text(diagnostics: Iterable[Diagnostic]) -> str:
-    """flake8-style lines: `path:line:col: CODE message`."""
-    return "".join(f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}\n" for d in diagnostics)
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
 
 
-def as_record(d: Diagnostic) -> dict[str, object]:
-    return {
-        "code": d.code,
-        "name": d.name,
-        "message": d.message,
-        "path": d.path,
-        "line": d.line,
-        "col": d.col,
-        "end_line": d.end_line,
-        "end_col": d.end_col,
-        "job": d.job,
-        "chain": [asdict(link) for link in d.chain],
-        "fork_model": d.fork_model,
-        "fix": asdict(d.fix) if d.fix else None,
-    }
+def render(
+    diagnostics: Sequence[Diagnostic],
+    output_format: str = "text",
+    sources: Sources | None = None,
+    color: bool = False,
+    show_statistics: bool = False,
+) -> str:
+    """The report as text: the findings in `output_format`, or counts per code."""
+    if show_statistics:
+        return statistics(diagnostics)
+    return FORMATS[output_format](diagnostics, ReportContext(sources or Sources(), color))
 
 
-def json_list(diagnostics: Iterable[Diagnostic]) -> str:
-    return json.dumps([as_record(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+def write_report(
+    diagnostics: Sequence[Diagnostic],
+    output_format: str = "text",
+    output_file: Path | None = None,
+    sources: Sources | None = None,
+    show_statistics: bool = False,
+) -> None:
+    """Write the report to `output_file` (never coloured), else to stdout."""
+    if output_file is not None:
+        text = render(diagnostics, output_format, sources, color=False, show_statistics=show_statistics)
+        output_file.write_text(text, encoding="utf-8")
+        return
+    color = use_color(sys.stdout)
+    sys.stdout.write(render(diagnostics, output_format, sources, color=color, show_statistics=show_statistics))
+    sys.stdout.flush()

@@ -6,10 +6,20 @@ from typing import Iterator
 
 from ..analysis import Analysis, Reached
 from ..catalogue import Entry
-from ..diagnostics import Diagnostic
+from .. import plans
+from ..diagnostics import Diagnostic, FixPlan
 from ..facts import Call
 from ..frameworks import Job
 from .base import Rule
+
+# The constant's name, after the function's: `SCRUB_COMMENT_PATTERN`.
+HOIST_NAMES = {
+    "re-compile": "PATTERN", "re-module-function": "PATTERN", "jinja2-template-from-source": "TEMPLATE",
+    "jinja2-environment-in-job": "ENV", "django-template-from-source": "TEMPLATE",
+    "jsonschema-validator-in-job": "VALIDATOR", "pydantic-type-adapter": "ADAPTER",
+    "pydantic-create-model": "MODEL", "ctypes-find-library": "LIBRARY", "load-constant-path": "DATA",
+    "zoneinfo-first-lookup": "ZONE",
+}
 
 # Savings below this are within the measurement noise (shared/research/patterns.md).
 MIN_SAVING_MS = 1.0
@@ -58,4 +68,17 @@ class CatalogueCallRule(Rule):
         return Diagnostic(
             self.code, self.name, message, reached.function.module.display, pos.line, pos.col,
             pos.end_line, pos.end_col, job=job.function.qualified, chain=chain, fork_model=job.fork.kind,
+            plan=self.plan(analysis, job, reached, call, entry),
         )
+
+    def plan(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> FixPlan | None:
+        """Hoist constant constructions; warm first-use work in the parent; else say what to do."""
+        fn = reached.function
+        if entry.safety != "safe":
+            return None
+        if entry.fix == "hoist" and entry.kind == "construct-per-call":
+            api = analysis.api(fn, fn.module, call) or ""
+            return plans.hoist(fn, call, api, HOIST_NAMES.get(entry.id, "VALUE"))
+        if entry.fix == "warm-in-parent" and entry.warm_up:
+            return plans.in_parent(analysis, job, [*entry.warm_up_imports, entry.warm_up], f"warm it up: {entry.warm_up}")
+        return None

@@ -4,6 +4,7 @@ from typing import Iterator
 
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
+from .. import plans
 from .base import Rule
 
 
@@ -99,4 +100,8 @@ class LazyMapperConfiguration(Rule):
                 f"{analysis.how_often(job)}{f' ({cost})' if cost else ''}: first ORM use {use.what} via "
                 f"{analysis.chain_text(reached, line)}{late}; call configure_mappers() in {where}"
             )
-            yield analysis.at_job(job, self.code, self.name, message, chain)
+            plan = plans.in_parent(
+                analysis, job, ["from sqlalchemy.orm import configure_mappers", "configure_mappers()"],
+                "call configure_mappers()", preload=True,
+            )
+            yield analysis.at_job(job, self.code, self.name, message, chain, plan)

@@ -6,6 +6,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from ..facts import Import
+from .. import plans
 from .base import Rule
 
 
@@ -98,7 +99,7 @@ class ImportInJob(Rule):
                     yield Diagnostic(
                         self.code, self.name, message, fn.module.display, imp.pos.line, imp.pos.col,
                         imp.pos.end_line, imp.pos.end_col, job=job.function.qualified, chain=chain,
-                        fork_model=job.fork.kind,
+                        fork_model=job.fork.kind, plan=plans.move_import(analysis, fn, imp, target),
                     )
 
 

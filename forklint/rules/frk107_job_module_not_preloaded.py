@@ -5,6 +5,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from ..frameworks import PER_JOB
+from .. import plans
 from .base import Rule
 
 
@@ -86,4 +87,5 @@ class JobModuleNotPreloaded(Rule):
                 f"RQ imports {module.name} in every work horse to run {job.function.facts.qualname}{weight}: "
                 f"the worker does not import it before the fork; import {module.name} in {where}"
             )
-            yield analysis.at_job(job, self.code, self.name, message)
+            plan = plans.in_parent(analysis, job, [], f"import {module.name}", preload=True)
+            yield analysis.at_job(job, self.code, self.name, message, plan=plan)

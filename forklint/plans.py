@@ -1,0 +1,81 @@
+"""Fix plans the rules attach to their findings: what to change, where, how safely.
+
+A plan is data; `fix.py` applies it. The parent-side place comes from the simulated
+parent (`prefork.py`); nothing listed as unsafe before the fork is ever moved there.
+"""
+
+from __future__ import annotations
+
+from .analysis import Analysis
+from .diagnostics import FixPlan
+from .facts import Call, Import
+from .frameworks import Job
+from .prefork import import_closure, module_closure
+from .project import FunctionRef
+
+
+def _unsafe_at_import(analysis: Analysis, fn: FunctionRef) -> str | None:
+    """An unsafe-before-fork call that importing `fn`'s module would run, if any."""
+    state = import_closure(analysis.project, [fn])
+    for step in state.timeline:
+        if step.kind == "call":
+            entry = analysis.unsafe_entry(analysis.catalogue.api_name(step.name))
+            if entry is not None and entry.reported:
+                return f"{step.call.source if step.call else step.name}() in {step.module.name}"
+    return None
+
+
+def in_parent(analysis: Analysis, job: Job, statements: list[str], what: str, preload: bool = False) -> FixPlan:
+    """Run `statements` in the worker's parent before the fork (where that place is known).
+
+    With `preload`, the job's module is imported first (models and caches it defines
+    then exist in the parent) unless the parent already imports it.
+    """
+    parent = analysis.parent(job)
+    module = job.function.module
+    applicability = "safe"
+    lines = list(statements)
+    if preload and not parent.loads_module(module.name):
+        lines.insert(0, f"import {module.name}  # noqa: F401  (preloaded: every child inherits it)")
+        unsafe = _unsafe_at_import(analysis, job.function)
+        if unsafe:
+            applicability = "unsafe"
+            what += f" (unsafe: importing {module.name} runs {unsafe} before the fork)"
+    place = parent.places[0] if parent.known and parent.places else None
+    if place is None or place.kind == "assumed":
+        where = "the worker's parent before it forks (a worker script before .work(), or an `rq worker -c` settings module)"
+        return FixPlan("display-only", module.display, "display-only", f"{what} in {where}: " + "; ".join(lines))
+    description = f"{what} in {place.description}"
+    if place.kind in ("worker-script", "pool-site"):
+        return FixPlan("insert", place.module.display, applicability, description, line=place.line, statements=tuple(lines))
+    if place.kind == "settings-module":
+        return FixPlan("insert", place.module.display, applicability, description, line=0, statements=tuple(lines))
+    if place.kind == "celery-worker-init" and place.function is not None:
+        pos = place.function.facts.name_pos
+        return FixPlan("append-body", place.module.display, applicability, description, line=pos.line, col=pos.col, statements=tuple(lines))
+    if place.kind == "celery-app":
+        return FixPlan("add-handler", place.module.display, applicability, description, statements=tuple(lines))
+    return FixPlan("display-only", place.module.display, "display-only", description + ": " + "; ".join(lines))
+
+
+def hoist(fn: FunctionRef, call: Call, api: str, kind: str) -> FixPlan:
+    """Move a constant construction in `fn` to a module-level constant."""
+    name = f"{fn.facts.qualname.replace('.', '_')}_{kind}"
+    return FixPlan(
+        "hoist", fn.module.display, "safe", f"hoist {call.source}(...) to a module-level constant",
+        line=call.pos.line, col=call.pos.col, end_line=call.pos.end_line, end_col=call.pos.end_col,
+        name_hint=name, api=api,
+    )
+
+
+def move_import(analysis: Analysis, fn: FunctionRef, imp: Import, target: str) -> FixPlan:
+    """Move a function-level import to the top of its module."""
+    reasons = []
+    if imp.guarded:
+        reasons.append("it is guarded by try/except ImportError")
+    local = analysis.project.module(target)
+    if local is not None and local.name != fn.module.name and fn.module.name in module_closure(analysis.project, local.name):
+        reasons.append(f"{local.name} imports {fn.module.name}: moving it would create an import cycle")
+    applicability = "unsafe" if reasons else "safe"
+    description = f"move the import to the top of {fn.module.display}" + (f" (unsafe: {'; '.join(reasons)})" if reasons else "")
+    return FixPlan("move-import", fn.module.display, applicability, description, line=imp.pos.line, col=imp.pos.col)

@@ -1,0 +1,188 @@
+"""`--fix` / `--diff`: before/after trees byte for byte, idempotence, and the guarantees."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from forklint.catalogue import load_catalogue
+from forklint.diagnostics import FixPlan
+from forklint.fix import FixError, apply_plan, write_atomically
+
+FIXES = Path(__file__).resolve().parent.parent / "fixtures" / "fixes"
+CASES = sorted(p.name for p in FIXES.iterdir() if (p / "before").is_dir())
+# Cases whose fixes are unsafe (a guarded import, an import cycle) and need the opt-in.
+UNSAFE_CASES = {"import_to_top"}
+
+
+def forklint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "forklint", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fix_gives_the_after_tree(case: str, tmp_path: Path) -> None:
+    work = tmp_path / case
+    shutil.copytree(FIXES / case / "before", work)
+    flags = ["--fix", "--unsafe-fixes"] if case in UNSAFE_CASES else ["--fix"]
+    result = forklint(*flags, ".", cwd=work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert snapshot(work) == snapshot(FIXES / case / "after")
+    # A second --fix changes nothing, and nothing fixed is reported again.
+    again = forklint(*flags, ".", cwd=work)
+    assert again.returncode == 0 and "applied 0 fixes" in again.stderr
+    assert snapshot(work) == snapshot(FIXES / case / "after")
+    for path in work.rglob("*.py"):
+        compile(path.read_bytes(), str(path), "exec")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_diff_shows_the_fix_and_changes_nothing(case: str, tmp_path: Path) -> None:
+    work = tmp_path / case
+    shutil.copytree(FIXES / case / "before", work)
+    flags = ["--diff", "--unsafe-fixes"] if case in UNSAFE_CASES else ["--diff"]
+    result = forklint(*flags, ".", cwd=work)
+    assert result.returncode == 1
+    assert result.stdout.startswith("--- a/")
+    assert snapshot(work) == snapshot(FIXES / case / "before")
+
+
+def test_unsafe_fixes_need_the_opt_in(tmp_path: Path) -> None:
+    work = tmp_path / "case"
+    shutil.copytree(FIXES / "import_to_top" / "before", work)
+    result = forklint("--fix", ".", cwd=work)
+    assert result.returncode == 1  # the guarded import and the cycle remain
+    tasks = (work / "shop" / "tasks.py").read_text()
+    assert "    try:\n        from weasyprint import HTML" in tasks
+    assert "    from shop import audit" in tasks
+    assert "    import pandas as pd" not in tasks  # the safe one moved
+    remaining = forklint("--format", "json", ".", cwd=work)
+    fixes = [d["fix"]["applicability"] for d in json.loads(remaining.stdout)]
+    assert fixes == ["unsafe", "unsafe"]
+
+
+def test_seed_fix_inserts_configure_mappers_before_work(tmp_path: Path) -> None:
+    work = tmp_path / "seed"
+    shutil.copytree(FIXES / "warm_worker_script" / "before", work)
+    diff = forklint("--diff", ".", cwd=work)
+    added = [l for l in diff.stdout.splitlines() if l.startswith("+") and not l.startswith("+++")]
+    assert added == ["+    from sqlalchemy.orm import configure_mappers", "+    configure_mappers()"]
+    assert forklint("--fix", ".", cwd=work).returncode == 0
+    assert forklint(".", cwd=work).returncode == 0
+
+
+# --- guarantees -------------------------------------------------------------------------
+
+
+def test_a_plan_whose_target_is_gone_is_refused() -> None:
+    plan = FixPlan("hoist", "x.py", "safe", "hoist", line=3, col=12, name_hint="P", api="re.compile")
+    with pytest.raises(FixError):
+        apply_plan(b"import re\n\nx = 1\n", plan)
+
+
+def test_a_fix_that_would_not_compile_is_dropped() -> None:
+    # Moving a `from __future__` import out of a function would put it after other code.
+    source = b'"""Doc."""\nimport os\n\n\ndef f():\n    from __future__ import annotations\n'
+    plan = FixPlan("move-import", "x.py", "safe", "move", line=6, col=5)
+    with pytest.raises(FixError, match="would not compile"):
+        apply_plan(source, plan)
+
+
+def test_write_is_atomic_and_keeps_the_mode(tmp_path: Path) -> None:
+    target = tmp_path / "job.py"
+    target.write_bytes(b"x = 1\n")
+    target.chmod(0o640)
+    write_atomically(target, b"x = 1\n", b"x = 2\n")
+    assert target.read_bytes() == b"x = 2\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["job.py"]  # no temporary left behind
+
+
+def test_a_file_changed_during_the_run_is_not_overwritten(tmp_path: Path) -> None:
+    target = tmp_path / "job.py"
+    target.write_bytes(b"x = 'edited by someone else'\n")
+    with pytest.raises(FixError, match="changed on disk"):
+        write_atomically(target, b"x = 1\n", b"x = 2\n")
+    assert target.read_bytes() == b"x = 'edited by someone else'\n"
+
+
+def test_a_failed_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "job.py"
+    target.write_bytes(b"x = 1\n")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        write_atomically(target, b"x = 1\n", b"x = 2\n" * 1000)
+    assert target.read_bytes() == b"x = 1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["job.py"]
+
+
+# --- nothing unsafe is ever moved before the fork ----------------------------------------
+
+
+def _unsafe_calls() -> list[tuple[str, str]]:
+    """(entry id, code that creates the object) for each reported unsafe family."""
+    catalogue = load_catalogue()
+    factories = {cls: fn for fn, cls in catalogue.returns.items()}
+    found = []
+    for entry in catalogue.for_rule("FRK901"):
+        if not entry.reported:
+            continue
+        for api in entry.apis:
+            owner, _, name = api.rpartition(".")
+            if owner.rpartition(".")[2][:1].isupper():  # a method: build its object first
+                if owner in factories:
+                    found.append((entry.id, f"{factories[owner]}('sqlite://').{name}()"))
+                    break
+                continue
+            found.append((entry.id, f"{api}()"))
+            break
+    return found
+
+
+UNSAFE = _unsafe_calls()
+
+
+def test_every_reported_unsafe_family_is_covered() -> None:
+    reported = {e.id for e in load_catalogue().for_rule("FRK901") if e.reported}
+    assert {entry for entry, _ in UNSAFE} == reported
+
+
+@pytest.mark.parametrize("entry,code", UNSAFE, ids=[e for e, _ in UNSAFE])
+def test_unsafe_objects_are_never_warmed_or_preloaded(entry: str, code: str, tmp_path: Path) -> None:
+    module = code.split("(")[0].rsplit(".", 1)[0]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "unsafe"\nversion = "0"\n')
+    (tmp_path / "clients.py").write_text(
+        f"import {module}\n\n_client = None\n\n\ndef get_client():\n    global _client\n"
+        f"    if _client is None:\n        _client = {code}\n    return _client\n"
+    )
+    (tmp_path / "jobs.py").write_text(
+        f"import {module}\nfrom rq.decorators import job\n\nfrom clients import get_client\n\n"
+        f"AT_IMPORT = {code}\n\n\n@job('default')\ndef work(x):\n    return get_client(), x\n"
+    )
+    (tmp_path / "worker.py").write_text(
+        "from redis import Redis\nfrom rq import Queue, Worker\n\n"
+        "Worker([Queue(connection=Redis())], connection=Redis()).work()\n"
+    )
+    result = forklint("--format", "json", ".", cwd=tmp_path)
+    findings = {d["code"]: d for d in json.loads(result.stdout)}
+    assert "FRK105" in findings and "FRK107" in findings, result.stdout
+    assert findings["FRK105"]["fix"] is None  # a client is never warmed in the parent
+    assert findings["FRK107"]["fix"]["applicability"] == "unsafe"  # preloading runs AT_IMPORT
+    before = snapshot(tmp_path)
+    forklint("--fix", ".", cwd=tmp_path)
+    assert snapshot(tmp_path) == before
