@@ -7,11 +7,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, docs
+from .catalogue import load_catalogue
+from .rules import REGISTRY
 from .add_noqa import add_noqa as add_noqa_comments
 from .baseline import BaselineError, drop_baselined, write_baseline
 from .catalogue import CatalogueError
 from .config import ConfigError
+from .diagnostics import Diagnostic
 from .engine import RunResult, display_path, lint_paths
 from .fix import MAX_PASSES, FixError, FixOutcome, fix_loop, unified_diff, write_atomically
 from .report import FORMAT_NAMES, write_report
@@ -30,7 +33,38 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Forklint(click.Group):
+    """`forklint PATH...` is `forklint check PATH...`; `rule` and `rules` document."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Forklint, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Find work a forked worker child redoes on every fork, and where to do it once."""
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print the documentation page of one rule (its cost, evidence and fix safety)."""
+    rule = REGISTRY.get(code.upper())
+    if rule is None:
+        click.echo(f"forklint: error: no rule {code!r} (see `forklint rules`)", err=True)
+        sys.exit(2)
+    click.echo(docs.page(rule, load_catalogue()), nl=False)
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: code, name, fix availability, what it finds."""
+    click.echo(docs.rules_table(), nl=False)
+
+
+@main.command("check", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "--output-format", "output_format", type=click.Choice(FORMAT_NAMES), default="text",
               show_default=True, envvar="FORKLINT_OUTPUT_FORMAT",
@@ -55,14 +89,22 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--per-child", is_flag=True, default=None,
               help="Also report work paid once per long-lived child (Celery default, Dramatiq, Huey, pools).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of reading cached facts.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="FORKLINT_CACHE_DIR",
+              help="Where to keep cached facts (default: .forklint_cache in the project root).")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too.")
 @click.version_option(__version__, "--version", prog_name="forklint")
-def main(paths: tuple[Path, ...], output_format: str, output_file: Path | None, show_statistics: bool,
+def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None, show_statistics: bool,
          baseline_file: Path | None, write_baseline_file: Path | None, add_noqa: bool,
          stdin_filename: Path | None, apply_fixes: bool, unsafe_fixes: bool, show_diff: bool,
          select: str | None, ignore: str | None,
-         per_child: bool | None, exit_zero: bool, force_exclude: bool) -> None:
-    """Find work a forked worker child redoes on every fork, and where to do it once."""
+         per_child: bool | None, exit_zero: bool, no_cache: bool, cache_dir: Path | None,
+         force_exclude: bool) -> None:
+    """Find work a forked worker child redoes on every fork, and where to do it once.
+
+    `forklint PATH...` is short for `forklint check PATH...`. Also: `forklint rules`
+    lists the rules, `forklint rule FRK101` prints one rule's page.
+    """
     targets, sources = _targets(paths, stdin_filename, add_noqa)
     try:
         overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child}
@@ -70,7 +112,8 @@ def main(paths: tuple[Path, ...], output_format: str, output_file: Path | None, 
             if stdin_filename is not None:
                 raise click.UsageError("--fix and --diff cannot rewrite stdin")
             outcome = fix_loop(
-                lambda overlay: lint_paths(targets, overrides, force_exclude=force_exclude, sources=Sources(overlay)).diagnostics,
+                lambda overlay: lint_paths(targets, overrides, force_exclude=force_exclude, sources=Sources(overlay),
+                                           cache_dir=cache_dir, use_cache=not no_cache).diagnostics,
                 unsafe=unsafe_fixes,
             )
             for failure in outcome.failures:
@@ -85,7 +128,8 @@ def main(paths: tuple[Path, ...], output_format: str, output_file: Path | None, 
                 sys.exit(1 if outcome.changed else 0)
             written = _write_fixes(outcome)
             click.echo(f"forklint: applied {_count(len(outcome.applied), 'fix')} in {_count(written, 'file')}", err=True)
-        result = lint_paths(targets, overrides, force_exclude=force_exclude, sources=sources)
+        result = lint_paths(targets, overrides, force_exclude=force_exclude, sources=sources,
+                            cache_dir=cache_dir, use_cache=not no_cache)
         if write_baseline_file is not None:
             recorded = write_baseline(write_baseline_file, result.diagnostics, sources)
             click.echo(f"forklint: recorded {_count(recorded, 'finding')} in {write_baseline_file}", err=True)
@@ -109,7 +153,7 @@ def main(paths: tuple[Path, ...], output_format: str, output_file: Path | None, 
     except OSError as error:  # writing --output-file, the baseline or a noqa comment
         click.echo(f"forklint: error: {error.filename or ''}: {error.strerror or error}", err=True)
         sys.exit(2)
-    click.echo(_summary(result, len(diagnostics), baselined), err=True)
+    click.echo(_summary(result, diagnostics, baselined), err=True)
     sys.exit(0 if exit_zero or not diagnostics else 1)
 
 
@@ -143,9 +187,22 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun if number == 1 else plural}"
 
 
-def _summary(result: RunResult, reported: int, baselined: int) -> str:
+def _summary(result: RunResult, diagnostics: list[Diagnostic], baselined: int) -> str:
     """`forklint: 2 findings in 11 files (1 suppressed by noqa, 3 in the baseline)`."""
     left_out = [f"{result.suppressed} suppressed by noqa"] if result.suppressed else []
     left_out += [f"{baselined} in the baseline"] if baselined else []
-    summary = f"forklint: {_count(reported, 'finding')} in {_count(result.files_checked, 'file')}"
-    return summary + (f" ({', '.join(left_out)})" if left_out else "")
+    summary = f"forklint: {_count(len(diagnostics), 'finding')} in {_count(result.files_checked, 'file')}"
+    summary += f" ({', '.join(left_out)})" if left_out else ""
+    fixable = _fixable(diagnostics)
+    if fixable["safe"] or fixable["unsafe"]:
+        summary += f"; {fixable['safe']} fixable with --fix"
+        summary += f" ({fixable['unsafe']} more with --unsafe-fixes)" if fixable["unsafe"] else ""
+    return summary
+
+
+def _fixable(diagnostics: list[Diagnostic]) -> dict[str, int]:
+    counts = {"safe": 0, "unsafe": 0, "display-only": 0}
+    for d in diagnostics:
+        if d.fix is not None:
+            counts[d.fix.applicability] += 1
+    return counts

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from .config import Config
 from .diagnostics import Diagnostic
 from .discover import ProjectFiles, module_names
 from .extract import parse_source
+from .facts_cache import CACHE_DIR_NAME, FactsCache
 from .fix import attach_fixes
 from .facts import ModuleFacts, ParseError
 from .noqa import apply_noqa
@@ -37,21 +40,75 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def read_facts(path: Path) -> ModuleFacts | ParseError:
-    """One file's facts, or the reason it cannot be read or parsed."""
+def read_source(path: Path) -> bytes | ParseError:
+    """A file's bytes, or the reason it cannot be read."""
     try:
-        source = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         return ParseError(str(path), "cannot read: is a directory", 1, 1)
     except OSError as error:
         return ParseError(str(path), f"cannot read: {error.strerror or error}", 1, 1)
+
+
+def facts_of(path: str, source: bytes) -> ModuleFacts | ParseError:
+    """One file's facts, or where it does not parse."""
     if b"\0" in source:
-        return ParseError(str(path), "cannot parse: the file contains NUL bytes", 1, 1)
-    return parse_source(str(path), source)
+        return ParseError(path, "cannot parse: the file contains NUL bytes", 1, 1)
+    return parse_source(path, source)
+
+
+def read_facts(path: Path) -> ModuleFacts | ParseError:
+    """One file's facts, or the reason it cannot be read or parsed."""
+    source = read_source(path)
+    return source if isinstance(source, ParseError) else facts_of(str(path), source)
+
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 48
+
+
+def _facts_of(item: tuple[str, bytes]) -> ModuleFacts | ParseError:
+    return facts_of(*item)
+
+
+def all_facts(paths: list[Path], sources: Sources, cache: FactsCache | None) -> dict[Path, ModuleFacts | ParseError]:
+    """Every file's facts: from the cache, or parsed — in parallel when there are many.
+
+    The result does not depend on the order workers finish in: it is keyed by path.
+    """
+    found: dict[Path, ModuleFacts | ParseError] = {}
+    todo: list[tuple[Path, str, bytes]] = []
+    for path in paths:
+        source = sources.overrides.get(path.resolve())
+        if source is None:
+            source = read_source(path)
+        if isinstance(source, ParseError):
+            found[path] = source
+            continue
+        key = FactsCache.key(str(path), source) if cache else ""
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            found[path] = cached
+        else:
+            todo.append((path, key, source))
+    workers = min(os.cpu_count() or 1, len(todo) // (PARALLEL_MIN_FILES // 2) or 1)
+    items = [(str(path), source) for path, _, source in todo]
+    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        # fork: the workers inherit the loaded parser instead of importing it again.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_facts_of, items, chunksize=16))
+    else:
+        results = [_facts_of(item) for item in items]
+    for (path, key, _), facts in zip(todo, results):
+        found[path] = facts
+        if cache:
+            cache.put(key, facts)
+    return found
 
 
 def lint_project(
-    files: ProjectFiles, catalogue: Catalogue, overrides: dict[str, object], sources: Sources | None = None
+    files: ProjectFiles, catalogue: Catalogue, overrides: dict[str, object], sources: Sources | None = None,
+    cache: FactsCache | None = None,
 ) -> RunResult:
     """Check one project; `sources` may hold stdin content standing in for a file on disk."""
     config: Config = files.config.with_overrides(**overrides)
@@ -59,9 +116,9 @@ def lint_project(
     result = RunResult(files_checked=len(files.targets))
     parsed: list[tuple[list[str], ModuleFacts, str]] = []
     noqa: dict[str, dict[int, tuple[str, ...] | None]] = {}
+    facts_by_path = all_facts(files.files, sources, cache)
     for path in files.files:
-        override = sources.overrides.get(path.resolve())
-        facts = read_facts(path) if override is None else parse_source(str(path), override)
+        facts = facts_by_path[path]
         shown = display_path(path)
         if isinstance(facts, ParseError):
             if path in files.targets and config.code_enabled("FRK000", shown):
@@ -91,10 +148,13 @@ def lint_paths(
     overrides: dict[str, object] | None = None,
     force_exclude: bool = False,
     sources: Sources | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
 ) -> RunResult:
     """Check `paths` (files or folders); raise ConfigError/CatalogueError on bad settings.
 
     `sources` may give a path's content (stdin); that path need not exist on disk.
+    Facts are cached in `cache_dir` (default: `.forklint_cache` in each project root).
     """
     overrides = overrides or {}
     sources = sources or Sources()
@@ -105,7 +165,8 @@ def lint_paths(
         key = (files.config.root, extra)
         if key not in catalogues:
             catalogues[key] = load_catalogue(extra, files.config.root)
-        result = lint_project(files, catalogues[key], overrides, sources)
+        cache = FactsCache(cache_dir or files.root / CACHE_DIR_NAME) if use_cache else None
+        result = lint_project(files, catalogues[key], overrides, sources, cache)
         total.diagnostics.extend(result.diagnostics)
         total.files_checked += result.files_checked
         total.suppressed += result.suppressed

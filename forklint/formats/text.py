@@ -17,8 +17,11 @@ def _paint(text: str, style: str, color: bool) -> str:
 
 
 def headline(d: Diagnostic, color: bool = False) -> str:
-    """`path:line:col: CODE message` (1-based), the code bold red and the path dim in colour."""
-    return f"{_paint(d.path, _DIM, color)}:{d.line}:{d.col}: {_paint(d.code, _BOLD_RED, color)} {d.message}"
+    """`path:line:col: CODE [*] message` (1-based); `[*]` marks what `--fix` fixes.
+
+    In colour the code is bold red and the path dim."""
+    mark = "[*] " if d.fix is not None and d.fix.applicability == "safe" else ""
+    return f"{_paint(d.path, _DIM, color)}:{d.line}:{d.col}: {_paint(d.code, _BOLD_RED, color)} {mark}{d.message}"
 
 
 def concise(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:

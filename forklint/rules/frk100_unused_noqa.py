@@ -46,3 +46,4 @@ class UnusedNoqa(Rule):
     # rule found, before `# noqa` silenced it.
     code = "FRK100"
     name = "unused-noqa"
+    summary = "a `# noqa: FRK...` comment that silences nothing (off by default)"
