@@ -52,6 +52,8 @@ def apply_plan(source: bytes, plan: FixPlan, path: str = "<fix>") -> bytes:
         "append-body": _append_body,
         "add-handler": _add_handler,
         "move-import": _move_import,
+        "move-to-hook": _move_to_hook,
+        "hoist-class": _hoist_class,
     }
     if plan.kind not in appliers:
         raise FixError(f"{plan.kind} fixes are not applied automatically")
@@ -465,18 +467,7 @@ def _move_import(module: cst.Module, plan: FixPlan) -> cst.Module:
     for name in _bound_names(node):
         if name in bindings and code not in {cst.Module([]).code_for_node(s).strip() for s in module.body}:
             raise FixError(f"{name} is already bound at module level")
-    statement = node
-
-    class Remove(cst.CSTTransformer):
-        def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-            if not any(s is statement for s in original.body):
-                return updated
-            body = [s for s, o in zip(updated.body, original.body) if o is not statement]
-            if not body:
-                body = [cst.SimpleStatementLine([cst.Pass()])]
-            return updated.with_changes(body=body)
-
-    module = module.visit(Remove())
+    module = _remove_statement(module, node)
     body = list(module.body)
     index = _import_block_end(module)
     new = _new_statements(module, body, index, [code])
@@ -596,3 +587,86 @@ def write_atomically(path: Path, original: bytes, content: bytes) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+# --- move a call from a child hook to the parent's hook ----------------------------------
+
+
+def _statement_holding(module: cst.Module, line: int, col: int) -> tuple[cst.Module, cst.SimpleStatementLine, list[cst.CSTNode]]:
+    module, call, parents = _locate(module, line, col, (cst.Call,))
+    statement = next((p for p in reversed(parents) if isinstance(p, cst.SimpleStatementLine)), None)
+    if statement is None or len(statement.body) != 1 or not isinstance(statement.body[0], cst.Expr) or statement.body[0].value is not call:
+        raise FixError("the call is not a statement of its own")
+    return module, statement, parents
+
+
+def _remove_statement(module: cst.Module, statement: cst.CSTNode) -> cst.Module:
+    class Remove(cst.CSTTransformer):
+        def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+            if not any(s is statement for s in original.body):
+                return updated
+            first = original.body[0] is statement
+            body = [s for s, o in zip(updated.body, original.body) if o is not statement]
+            if first and body:  # no blank line at the top of the block
+                kept = [line for line in body[0].leading_lines if line.comment is not None]
+                body[0] = body[0].with_changes(leading_lines=kept)
+            return updated.with_changes(body=body or [cst.SimpleStatementLine([cst.Pass()])])
+
+    return module.visit(Remove())
+
+
+def _move_to_hook(module: cst.Module, plan: FixPlan) -> cst.Module:
+    """Take the call statement at (line, col) out of a child hook; run it in the parent's.
+
+    `statements[0]` is `line:col` of the parent hook's name, or empty for a new
+    `@worker_init.connect` handler in this module.
+    """
+    module, statement, _ = _statement_holding(module, plan.line, plan.col)
+    code = cst.Module([]).code_for_node(statement.with_changes(leading_lines=[])).strip()
+    target = plan.statements[0] if plan.statements else ""
+    module = _remove_statement(module, statement)
+    if not target:
+        return _add_handler(module, FixPlan("add-handler", plan.path, plan.applicability, plan.description, statements=(code,)))
+    line, col = (int(x) for x in target.split(":"))
+    return _append_body(module, FixPlan("append-body", plan.path, plan.applicability, plan.description, line=line, col=col, statements=(code,)))
+
+
+# --- hoist a class defined in a function -------------------------------------------------
+
+
+def _hoist_class(module: cst.Module, plan: FixPlan) -> cst.Module:
+    module, name, parents = _locate(module, plan.line, plan.col, (cst.Name,))
+    cls = parents[-1] if parents else None
+    if not isinstance(cls, cst.ClassDef) or cls.name is not name:
+        raise FixError("the class is not there any more")
+    if not any(isinstance(p, cst.FunctionDef) for p in parents):
+        raise FixError("already at module level")
+    bindings = _top_level_bindings(module)
+    if cls.name.value in bindings:
+        raise FixError(f"{cls.name.value} is already defined at module level")
+    defined_inside = set(_bound_in_class(cls))
+    local_names = _enclosing_local_names(parents[:-1])
+    free = _free_names(cls) - defined_inside - {cls.name.value}
+    missing = sorted(n for n in free if (n in local_names or n not in bindings) and n not in _BUILTINS)
+    if missing:
+        raise FixError(f"it uses {', '.join(missing)}, which is not defined at module level")
+    holder = next(i for i, s in enumerate(module.body) if any(p is s for p in parents))
+    after = max([_import_block_end(module) - 1] + [bindings[n] for n in free if n in bindings])
+    index = max(holder, after + 1)
+    module = _remove_statement(module, cls)
+    # LibCST keeps indentation relative to the enclosing block: the class moves as is.
+    comments = [line for line in cls.leading_lines if line.comment is not None]
+    moved = cls.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments])
+    body = list(module.body)
+    following = body[index] if index < len(body) else None
+    if following is not None and not any(line.comment is None for line in following.leading_lines):
+        body[index] = following.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *following.leading_lines])
+    body.insert(index, moved)
+    return module.with_changes(body=body)
+
+
+def _bound_in_class(cls: cst.ClassDef) -> list[str]:
+    names: list[str] = []
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        names.extend(_bound_names(stmt))
+    return names

@@ -101,7 +101,7 @@ def test_hook_fails_on_a_staged_import_in_a_job_and_passes_once_fixed(tmp_path: 
     sh("git", "add", "shop/tasks.py")
     failed = hook()
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "shop/tasks.py:2:5: FRK104 `import requests`" in failed.stdout  # app.py, unstaged, makes it a job
+    assert "shop/tasks.py:2:5: FRK104 [*] `import requests`" in failed.stdout  # app.py, unstaged, makes it a job
     assert "legacy.py" not in failed.stdout  # only the files pre-commit passes are reported
 
     (repo / "shop" / "tasks.py").write_text('"""Jobs: their imports at the top, done once."""\n' + TASKS_GOOD)

@@ -24,7 +24,7 @@ def test_stdin_is_checked_with_the_project_around_it() -> None:
     result = run_forklint("-", "--stdin-filename", "shop/tasks.py", "--format", "full", stdin=edited)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("shop/tasks.py:3:5: FRK104 `import requests`")
+    assert lines[0].startswith("shop/tasks.py:3:5: FRK104 [*] `import requests`")
     assert lines[2] == "3 |     import requests"  # the snippet comes from stdin, not the disk
     assert "1 finding in 1 file" in result.stderr
 

@@ -78,7 +78,13 @@ class CatalogueCallRule(Rule):
             return None
         if entry.fix == "hoist" and entry.kind == "construct-per-call":
             api = analysis.api(fn, fn.module, call) or ""
-            return plans.hoist(fn, call, api, HOIST_NAMES.get(entry.id, "VALUE"))
+            regex_function = api.startswith(("re.", "regex.")) and api.rpartition(".")[2] != "compile"
+            arguments = [*call.args, *(v for _, v in call.kwargs)]
+            # The whole call moves, so all of it must be constant (re.<function> moves its
+            # pattern only: the rest stays at the call).
+            if regex_function or all(analysis.constant(fn.module, fn, a) for a in arguments):
+                return plans.hoist(fn, call, api, HOIST_NAMES.get(entry.id, "VALUE"))
+            return None
         if entry.fix == "warm-in-parent" and entry.warm_up:
             return plans.in_parent(analysis, job, [*entry.warm_up_imports, entry.warm_up], f"warm it up: {entry.warm_up}")
         return None

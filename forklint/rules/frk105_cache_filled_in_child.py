@@ -7,6 +7,7 @@ from ..diagnostics import Diagnostic
 from ..facts import Call, Pos
 from ..frameworks import Job
 from ..project import FunctionRef
+from .. import plans
 from .base import Rule
 
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
@@ -127,7 +128,14 @@ class CacheFilledInChild(Rule):
             f"{kind} {fn.facts.qualname}() is first filled {analysis.how_often(job)}{cost}, on the path of "
             f"{job.function.facts.qualname} ({analysis.chain_text(reached, pos.line)}); {advice}"
         )
+        plan = None
+        if not client and fn.facts.class_name is None and "." not in fn.facts.qualname and not fn.facts.params:
+            name = fn.facts.qualname
+            plan = plans.in_parent(
+                analysis, job, [f"from {fn.module.name} import {name}", f"{name}()"], f"call {name}() once"
+            )
         return Diagnostic(
             self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
             job=job.function.qualified, chain=analysis.chain(reached, pos.line), fork_model=job.fork.kind,
+            plan=plan,
         )

@@ -5,7 +5,8 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from ..facts import Call
-from ..frameworks import (CELERY_CHILD_SIGNALS, HUEY_CLASSES, MP_POOLS, PROCESS_POOLS, RQ_FORKING_WORKERS,
+from ..diagnostics import FixPlan
+from ..frameworks import (CELERY_CHILD_SIGNALS, CELERY_PARENT_SIGNALS, HUEY_CLASSES, MP_POOLS, PROCESS_POOLS, RQ_FORKING_WORKERS,
                           celery_signal_handlers, instance_attr)
 from ..project import FunctionRef
 from .catalogue_rule import MIN_SAVING_MS
@@ -85,7 +86,18 @@ class SetupInChildHook(Rule):
                     )
                     pos = call.pos
                     yield Diagnostic(self.code, self.name, message, fn.module.display, pos.line, pos.col,
-                                     pos.end_line, pos.end_col)
+                                     pos.end_line, pos.end_col, plan=self._plan(analysis, hook, fn, call, parent_place))
+
+    def _plan(self, analysis: Analysis, hook: FunctionRef, fn: FunctionRef, call: Call, parent_place: str) -> FixPlan:
+        """Move the call into the Celery parent hook of the same module (or a new one)."""
+        description = f"move {call.source}() to {parent_place}"
+        celery_hook = hook in celery_signal_handlers(analysis.project, CELERY_CHILD_SIGNALS)
+        if celery_hook and fn is hook:
+            parents = [h for h in celery_signal_handlers(analysis.project, CELERY_PARENT_SIGNALS) if h.module is hook.module]
+            target = f"{parents[0].facts.name_pos.line}:{parents[0].facts.name_pos.col}" if parents else ""
+            return FixPlan("move-to-hook", hook.module.display, "safe", description, line=call.pos.line,
+                           col=call.pos.col, statements=(target,) if target else ())
+        return FixPlan("display-only", fn.module.display, "display-only", description)
 
     def _setup(self, analysis: Analysis, fn: FunctionRef, call: Call) -> str | None:
         target = analysis.project.call_target(fn, fn.module, call)
