@@ -42,13 +42,27 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return ParseError(path, f"cannot parse: {error.message}", error.raw_line, error.raw_column + 1)
+        return _syntax_error(path, error)
     except (UnicodeDecodeError, SyntaxError, ValueError) as error:
         return ParseError(path, f"cannot parse: {error}", 1, 1)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     collector = _Collector(path)
     wrapper.visit(collector)
     return collector.result(is_package=path.endswith("__init__.py") or path.endswith("__init__.pyi"))
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def _syntax_error(path: str, error: cst.ParserSyntaxError) -> ParseError:
+    """Where the parser stopped, with a short reason (not a list of 40 tokens)."""
+    line, col, reason = error.raw_line, error.raw_column + 1, error.message
+    found = _ERROR_AT.search(error.message)
+    if found:  # the native parser puts the real position in its message
+        line, col, reason = int(found.group(1)), int(found.group(2)) + 1, found.group(3)
+    if reason.startswith("expected one of") and reason.count(",") > 3:
+        reason = "invalid syntax (a syntax error, or Python 2 code)"
+    return ParseError(path, f"cannot parse: {reason}", max(line, 1), max(col, 1))
 
 
 @dataclass

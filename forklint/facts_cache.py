@@ -4,7 +4,8 @@ Only facts are cached — what one parse of one file yields, which depends on no
 but the file's bytes and the extractor. Linking, rules, the catalogue and the config
 run on every invocation, so editing a catalogue entry or a config key can never be
 served a stale result. The key still carries forklint's, LibCST's and Python's
-versions: a new extractor must not read facts an old one wrote.
+versions and a hash of the extractor's code: a new extractor must not read facts an
+old one wrote.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import __version__
+from . import __version__, extract
+from . import facts as facts_module
 from .facts import ModuleFacts, ParseError
 
 CACHE_DIR_NAME = ".forklint_cache"
@@ -28,7 +30,13 @@ def _toolchain() -> str:
         libcst = version("libcst")
     except PackageNotFoundError:  # pragma: no cover
         libcst = "?"
-    return f"forklint-{__version__}-libcst-{libcst}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    # The extractor's own code is part of the key, so a development checkout that
+    # changes what facts hold never reads facts written by the previous code.
+    code = hashlib.sha256()
+    for module in (extract, facts_module):
+        code.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
+    python = f"py{sys.version_info[0]}.{sys.version_info[1]}"
+    return f"forklint-{__version__}-libcst-{libcst}-{python}-{code.hexdigest()[:12]}"
 
 
 class FactsCache:
