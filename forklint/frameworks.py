@@ -441,24 +441,14 @@ def celery_signal_handlers(project: Project, signals: frozenset[str]) -> list[Fu
     return handlers
 
 
-def celery_app_modules(project: Project) -> list[Module]:
-    """Modules that create a Celery app (the worker's `-A` module)."""
+def modules_creating(project: Project, classes: frozenset[str]) -> list[Module]:
+    """Modules that instantiate one of `classes` at import: a Celery app (the worker's
+    `-A` module), a Huey instance (`huey_consumer.py module.huey`)."""
     found = []
     for module in project.modules.values():
         for call in module.facts.calls:
             target = project.call_target(None, module, call)
-            if target and (target in CELERY_APPS or project.is_subclass(target, CELERY_APPS)):
-                found.append(module)
-                break
-    return found
-
-
-def huey_modules(project: Project) -> list[Module]:
-    found = []
-    for module in project.modules.values():
-        for call in module.facts.calls:
-            target = project.call_target(None, module, call)
-            if target and (target in HUEY_CLASSES or project.is_subclass(target, HUEY_CLASSES)):
+            if target and (target in classes or project.is_subclass(target, classes)):
                 found.append(module)
                 break
     return found

@@ -211,7 +211,7 @@ class Parents:
             return self._celery()
         if key == "huey":
             sim = _Simulator(project, lambda *_: False)
-            for module in fw.huey_modules(project):
+            for module in fw.modules_creating(project, fw.HUEY_CLASSES):
                 sim.load(module.name)
             for other in self.jobs:
                 if other.framework == "huey":
@@ -252,7 +252,7 @@ class Parents:
     def _celery(self) -> Parent:
         project = self.project
         sim = _Simulator(project, lambda *_: False)
-        apps = fw.celery_app_modules(project)
+        apps = fw.modules_creating(project, fw.CELERY_APPS)
         for module in apps:
             sim.load(module.name)
         # The worker imports every task module (include / imports / autodiscover) before
