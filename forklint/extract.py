@@ -167,7 +167,7 @@ class _Collector(cst.CSTVisitor):
             elif not arg.star:
                 args.append(self.value(arg.value))
         func = self.value(node.func)
-        source = func.name if isinstance(func, Dotted) else _short_source(node.func)
+        source = _render(func)
         return Call(func, tuple(args), tuple(kwargs), self.pos(node), source)
 
     # -- comments --------------------------------------------------------------------
@@ -397,9 +397,16 @@ def _alias_name(alias: cst.ImportAlias) -> str | None:
     return None
 
 
-def _short_source(node: cst.BaseExpression) -> str:
-    code = cst.Module(body=[]).code_for_node(node)
-    return code if len(code) <= 60 else code[:57] + "..."
+def _render(value: Val) -> str:
+    """A short rendering of a callee for messages (`Queue(...).enqueue`), without
+    generating code from the tree, which would cost a walk of the node."""
+    if isinstance(value, Dotted):
+        return value.name.replace("[]", "[...]")
+    if isinstance(value, Call):
+        return f"{_render(value.func)}(...)"
+    if isinstance(value, Attr):
+        return f"{_render(value.value)}.{value.attr}"
+    return "<expression>"
 
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:
