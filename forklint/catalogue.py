@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -94,21 +95,29 @@ class Catalogue:
         return next((e for e in self.entries if e.id == entry_id), None)
 
 
-def builtin_files() -> list[tuple[str, bytes]]:
+@lru_cache(maxsize=1)
+def builtin_files() -> tuple[tuple[str, bytes], ...]:
     """The catalogue shipped with forklint (works from a wheel and an editable install)."""
     folder = resources.files("forklint.catalogue_data")
     found = [(f"rules/{item.name}", item.read_bytes()) for item in folder.iterdir() if item.name.endswith(".toml")]
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def load_catalogue(extra: tuple[str, ...] = (), root: Path | None = None) -> Catalogue:
-    files = builtin_files()
+    """The built-in catalogue plus the user's `extra-catalogues` (relative to `root`)."""
+    files = list(builtin_files())
     for name in extra:
         path = Path(name) if root is None else root / name
         try:
             files.append((str(path), path.read_bytes()))
         except OSError as error:
             raise CatalogueError(f"{path}: cannot read extra catalogue: {error.strerror}") from error
+    return _parse(tuple(files))
+
+
+@lru_cache(maxsize=32)
+def _parse(files: tuple[tuple[str, bytes], ...]) -> Catalogue:
+    # Keyed by content: a run over many projects parses the built-in files once.
     entries: list[Entry] = []
     returns: dict[str, str] = {}
     digest = hashlib.sha256()

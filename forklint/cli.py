@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,20 @@ class _Forklint(click.Group):
         if not args or args[0] not in self.commands:
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """An unexpected exception is one `forklint: internal error: ...` line and exit 2."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("FORKLINT_DEBUG"):
+                raise
+            detail = " ".join(str(error).split()) or "(no message)"
+            click.echo(f"forklint: internal error: {type(error).__name__}: {detail} "
+                       "(set FORKLINT_DEBUG=1 for the traceback)", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Forklint, context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +144,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             written = _write_fixes(outcome)
             click.echo(f"forklint: applied {_count(len(outcome.applied), 'fix')} in {_count(written, 'file')}", err=True)
         result = lint_paths(targets, overrides, force_exclude=force_exclude, sources=sources,
-                            cache_dir=cache_dir, use_cache=not no_cache)
+                            cache_dir=cache_dir, use_cache=not no_cache,
+                            fix_edits=output_format in ("json", "json-lines", "sarif"))
         if write_baseline_file is not None:
             recorded = write_baseline(write_baseline_file, result.diagnostics, sources)
             click.echo(f"forklint: recorded {_count(recorded, 'finding')} in {write_baseline_file}", err=True)

@@ -23,6 +23,15 @@ class ProjectFiles:
     problems: list[tuple[Path, str]] = field(default_factory=list)
 
 
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, or its absolute form when symlinks loop (reading it then fails
+    with a clear "too many levels of symbolic links", reported as FRK000)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python < 3.13
+        return Path(os.path.abspath(path))
+
+
 def project_root(path: Path, fallback: Path) -> Path:
     """The nearest folder at or above `path` that looks like a project root."""
     folder = path if path.is_dir() else path.parent
@@ -34,7 +43,7 @@ def project_root(path: Path, fallback: Path) -> Path:
 
 def is_excluded(path: Path, config: Config) -> bool:
     try:
-        relative = path.resolve().relative_to(config.root.resolve()).as_posix()
+        relative = resolved(path).relative_to(config.root.resolve()).as_posix()
     except ValueError:
         relative = path.as_posix()
     # Like ruff: a pattern matches the path from the project root or the base name.
@@ -57,7 +66,7 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
     projects: dict[Path, ProjectFiles] = {}
 
     def project_for(path: Path) -> ProjectFiles:
-        root = project_root(path.resolve(), path.resolve() if path.is_dir() else path.resolve().parent)
+        root = project_root(resolved(path), resolved(path) if path.is_dir() else resolved(path).parent)
         if root not in projects:
             pyproject = root / "pyproject.toml"
             if not pyproject.is_file():
@@ -70,17 +79,17 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
         if given.is_dir():
             for file in _walk(given, project_for):
                 project = project_for(file)
-                project.targets.add(file.resolve())
+                project.targets.add(resolved(file))
         elif given.exists() or given.is_symlink():
             project = project_for(given)
             if force_exclude and is_excluded(given, project.config):
                 continue
-            project.targets.add(given.resolve())
+            project.targets.add(resolved(given))
         else:
             raise FileNotFoundError(given)
     checked = [p for p in projects.values() if p.targets]
     for project in checked:
-        context = {f.resolve() for f in _walk(project.root, project_for, only=project)}
+        context = {resolved(f) for f in _walk(project.root, project_for, only=project)}
         project.files = sorted(context | project.targets)
     return sorted(checked, key=lambda p: str(p.root))
 

@@ -13,7 +13,7 @@ from .analysis import Analysis
 from .catalogue import Catalogue, load_catalogue
 from .config import Config
 from .diagnostics import Diagnostic
-from .discover import ProjectFiles, module_names
+from .discover import ProjectFiles, module_names, resolved
 from .extract import parse_source
 from .facts_cache import CACHE_DIR_NAME, FactsCache
 from .fix import attach_fixes
@@ -79,7 +79,7 @@ def all_facts(paths: list[Path], sources: Sources, cache: FactsCache | None) -> 
     found: dict[Path, ModuleFacts | ParseError] = {}
     todo: list[tuple[Path, str, bytes]] = []
     for path in paths:
-        source = sources.overrides.get(path.resolve())
+        source = sources.overrides.get(resolved(path))
         if source is None:
             source = read_source(path)
         if isinstance(source, ParseError):
@@ -150,11 +150,13 @@ def lint_paths(
     sources: Sources | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
+    fix_edits: bool = False,
 ) -> RunResult:
     """Check `paths` (files or folders); raise ConfigError/CatalogueError on bad settings.
 
     `sources` may give a path's content (stdin); that path need not exist on disk.
     Facts are cached in `cache_dir` (default: `.forklint_cache` in each project root).
+    `fix_edits` computes each fix's text edits (JSON, SARIF), which costs a parse each.
     """
     overrides = overrides or {}
     sources = sources or Sources()
@@ -171,7 +173,7 @@ def lint_paths(
         total.files_checked += result.files_checked
         total.suppressed += result.suppressed
     total.diagnostics.sort(key=lambda d: d.sort_key)
-    total.diagnostics = attach_fixes(total.diagnostics, lambda shown: _read(shown, sources))
+    total.diagnostics = attach_fixes(total.diagnostics, lambda shown: _read(shown, sources), fix_edits)
     return total
 
 

@@ -12,7 +12,7 @@ import builtins
 import difflib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -495,10 +495,13 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     return "".join(difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}"))
 
 
-def attach_fixes(diagnostics: list[Diagnostic], read: Callable[[str], bytes | None]) -> list[Diagnostic]:
-    """Give each diagnostic with a plan its `Fix` (edits computed on the current source)."""
-    from dataclasses import replace
+def attach_fixes(diagnostics: list[Diagnostic], read: Callable[[str], bytes | None], with_edits: bool) -> list[Diagnostic]:
+    """Give each diagnostic with a plan its `Fix`.
 
+    Edits (for JSON and SARIF) are computed by applying the plan to the current source,
+    which costs a parse per finding: only when asked. A plan that turns out not to
+    apply then becomes display-only.
+    """
     out = []
     for d in diagnostics:
         if d.plan is None:
@@ -507,7 +510,7 @@ def attach_fixes(diagnostics: list[Diagnostic], read: Callable[[str], bytes | No
         plan = d.plan
         edits: tuple[Edit, ...] = ()
         applicability = plan.applicability
-        if applicability != "display-only":
+        if with_edits and applicability != "display-only":
             source = read(plan.path)
             try:
                 if source is None:

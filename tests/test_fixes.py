@@ -28,7 +28,12 @@ def forklint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file's bytes (forklint's own cache, left by a developer's run, aside)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".forklint_cache" not in p.parts
+    }
 
 
 @pytest.mark.parametrize("case", CASES)
