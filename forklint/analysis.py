@@ -7,7 +7,7 @@ from functools import cached_property
 
 from .catalogue import Catalogue, Entry
 from .diagnostics import ChainLink, Diagnostic, FixPlan
-from .facts import Call, Const, Dotted, Val, is_constant
+from .facts import Call, Dotted, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
 from .mappers import Models
 from .prefork import Parent, ParentState, Parents, import_closure

@@ -20,7 +20,6 @@ class ProjectFiles:
     config: Config
     files: list[Path] = field(default_factory=list)  # every file, for context
     targets: set[Path] = field(default_factory=set)  # files to report on
-    problems: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def resolved(path: Path) -> Path:

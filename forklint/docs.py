@@ -16,12 +16,6 @@ _FIX_TEXT = {
 }
 
 
-def what_it_does(rule: type[Rule]) -> str:
-    doc = inspect.getdoc(rule) or ""
-    body = doc.split("## What it does", 1)[-1].split("##", 1)[0]
-    return " ".join(body.split())
-
-
 def page(rule: type[Rule], catalogue: Catalogue) -> str:
     """The Markdown page of one rule, in the shape of ruff's."""
     lines = [f"# {rule.name} ({rule.code})", "", _FIX_TEXT[rule.fix_availability], "", inspect.getdoc(rule) or ""]

@@ -57,12 +57,6 @@ def facts_of(path: str, source: bytes) -> ModuleFacts | ParseError:
     return parse_source(path, source)
 
 
-def read_facts(path: Path) -> ModuleFacts | ParseError:
-    """One file's facts, or the reason it cannot be read or parsed."""
-    source = read_source(path)
-    return source if isinstance(source, ParseError) else facts_of(str(path), source)
-
-
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 48
 

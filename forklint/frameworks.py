@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from .facts import Call, Const, Dotted, Seq, Val
+from .facts import Call, Const, Dotted, Val
 from .project import FunctionRef, Module, Project
 
 # Children recycled at least this often count as "per job": the lazy work is paid on
@@ -92,12 +92,6 @@ MP_PROCESSES = frozenset({"multiprocessing.Process", "multiprocessing.context.Pr
 MP_SET_START = frozenset({"multiprocessing.set_start_method"})
 MP_GET_CONTEXT = frozenset({"multiprocessing.get_context"})
 PROCESS_POOLS = frozenset({"concurrent.futures.ProcessPoolExecutor", "concurrent.futures.process.ProcessPoolExecutor"})
-
-SQLA_CONFIGURE = frozenset(
-    {"sqlalchemy.orm.configure_mappers", "sqlalchemy.orm.mapper.configure_mappers",
-     "sqlalchemy.orm.decl_api.configure_mappers", "sqlalchemy.orm.registry().configure"}
-)
-
 
 def instance_attr(project: Project, target: str, classes: frozenset[str], attrs: frozenset[str] | set[str]) -> str | None:
     """For `X().attr` where X is one of `classes` (or a project subclass), the attr."""
@@ -460,9 +454,3 @@ def rq_worker_class_modules(project: Project) -> list[Module]:
         cls.module for cls in project.classes.values()
         if project.is_subclass(cls.qualified, RQ_FORKING_WORKERS) and cls.qualified not in RQ_FORKING_WORKERS
     ]
-
-
-def is_sequence_of_strings(value: Val) -> list[str]:
-    if isinstance(value, Seq):
-        return [v.value for v in value.items if isinstance(v, Const) and isinstance(v.value, str)]
-    return []

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .config import Config
-from .facts import Assign, Attr, Call, Class, Const, Dotted, Function, Import, ModuleFacts, Val
+from .facts import Attr, Call, Class, Dotted, Function, Import, ModuleFacts, Val
 
 _MAX_DEPTH = 12
 
@@ -291,11 +291,6 @@ class Project:
             if fn is not None and fn.facts.class_name is not None:
                 return fn
         return None
-
-    def instance_class(self, target: str) -> str | None:
-        """For `X().attr` (or `X()`), the class `X` when it is a project class."""
-        head = target.split("().")[0] if "()." in target else target.removesuffix("()")
-        return head if head in self.classes else None
 
     # -- call graph ----------------------------------------------------------------------
 
