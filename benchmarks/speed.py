@@ -126,11 +126,11 @@ def main() -> None:
     files = list(tree.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"tree: {len(files)} files, {lines:,} lines ({', '.join(SDISTS)}); cores: {os.cpu_count()}")
+    # A typical file, as pre-commit would pass: the median size.
+    edited = sorted(files, key=lambda p: p.stat().st_size)[len(files) // 2]
     edited_lines = edited.read_bytes().count(b"\n")
     print(f"one-file case: {edited.relative_to(tree)} ({edited_lines} lines)")
     forklint = [sys.executable, "-m", "forklint", "--exit-zero"]
-    # A typical file, as pre-commit would pass: the median size.
-    edited = sorted(files, key=lambda p: p.stat().st_size)[len(files) // 2]
     original = edited.read_bytes()
 
     def cold(pin: bool) -> float:
