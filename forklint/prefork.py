@@ -98,14 +98,18 @@ class _Simulator:
         self.state = ParentState()
         self.forked: tuple[Module, FunctionRef | None, Call] | None = None
         self._running: list[str] = []
+        self._started: set[str] = set()
 
     def load(self, name: str, as_main: bool = False) -> None:
         module = self.project.module(name)
-        if module is None or module.name in self.state.modules or self.forked:
+        if module is None or module.name in self._started or self.forked:
             return
+        self._started.add(module.name)  # like sys.modules: a cycle imports a partial module
         parts = module.name.split(".")
         for i in range(1, len(parts)):
-            self.load(".".join(parts[:i]))
+            package = ".".join(parts[:i])
+            if package in self.project.modules:  # the package itself, never an alias
+                self.load(package)
         if self.forked:
             return
         self.state.modules.append(module.name)
