@@ -45,10 +45,20 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
         return _syntax_error(path, error)
     except (UnicodeDecodeError, SyntaxError, ValueError) as error:
         return ParseError(path, f"cannot parse: {error}", 1, 1)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    collector = _Collector(path)
-    wrapper.visit(collector)
-    return collector.result(is_package=path.endswith("__init__.py") or path.endswith("__init__.pyi"))
+    except RecursionError:
+        return ParseError(path, _TOO_DEEP, 1, 1)
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        collector = _Collector(path)
+        wrapper.visit(collector)
+        return collector.result(is_package=path.endswith("__init__.py") or path.endswith("__init__.pyi"))
+    except RecursionError:
+        # LibCST's tree walks recurse once per nesting level: a long `a + b + ...`
+        # chain (generated code) or deeply nested brackets exceed Python's limit.
+        return ParseError(path, _TOO_DEEP, 1, 1)
+
+
+_TOO_DEEP = "cannot parse: the code is nested too deeply (a very long expression chain or deeply nested brackets)"
 
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
@@ -77,6 +87,7 @@ class _Scope:
     local_defs: list[str] = field(default_factory=list)
     lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
+    loops: int = 0  # how many loops (or comprehensions) of this scope we are inside
 
 
 class _Collector(cst.CSTVisitor):
@@ -168,7 +179,7 @@ class _Collector(cst.CSTVisitor):
                 args.append(self.value(arg.value))
         func = self.value(node.func)
         source = _render(func)
-        return Call(func, tuple(args), tuple(kwargs), self.pos(node), source)
+        return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0)
 
     # -- comments --------------------------------------------------------------------
 
@@ -326,6 +337,26 @@ class _Collector(cst.CSTVisitor):
                 methods=tuple(scope.methods),
             )
         )
+
+    # -- loops: a call in one may run many times ---------------------------------------
+
+    def visit_For(self, node: cst.For) -> None:
+        self.scope.loops += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.scope.loops -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.scope.loops += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.scope.loops -= 1
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.scope.loops += 1
+
+    def leave_CompFor(self, original_node: cst.CompFor) -> None:
+        self.scope.loops -= 1
 
     # -- statements inside any scope ---------------------------------------------------
 

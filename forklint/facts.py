@@ -59,6 +59,7 @@ class Call:
     kwargs: tuple[tuple[str, "Val"], ...]
     pos: Pos
     source: str  # the callee as written, for messages: `re.compile`
+    in_loop: bool = False  # inside a for/while loop or a comprehension of its scope
 
     def kwarg(self, name: str) -> "Val | None":
         for key, value in self.kwargs:

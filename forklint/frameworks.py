@@ -227,7 +227,11 @@ def _call_jobs(project: Project, module: Module, fn: FunctionRef | None, call: C
     elif instance_attr(project, target, PROCESS_POOLS, {"submit", "map"}):
         yield "process-pool", f"ProcessPoolExecutor.{method}", call.arg(0, "fn"), fork.executor(module, fn, call)
     elif target.removesuffix("()") in MP_PROCESSES or project.is_subclass(target, MP_PROCESSES):
-        model = fork.start_method_model(module, fn, call.func, ForkModel(PER_JOB, "multiprocessing child", "a Process runs one target and exits"))
+        # A Process runs one target and exits: started in a loop, every one repeats the
+        # lazy work; started once (a test fixture, a one-off helper), nothing repeats.
+        repeated = ForkModel(PER_JOB, "multiprocessing child", "a new Process per item, each running one target")
+        once = ForkModel(PER_CHILD, "multiprocessing child", "a single Process: its lazy work is paid once")
+        model = fork.start_method_model(module, fn, call.func, repeated if call.in_loop else once)
         yield "multiprocessing", "Process(target=...)", call.kwarg("target"), model
 
 
