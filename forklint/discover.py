@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import lru_cache
 from pathlib import Path
 
 from .config import Config, find_config_file, load_config
@@ -34,17 +35,25 @@ def resolved(path: Path) -> Path:
 def project_root(path: Path, fallback: Path) -> Path:
     """The nearest folder at or above `path` that looks like a project root."""
     folder = path if path.is_dir() else path.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in _ROOT_MARKERS):
-            return candidate
-    return fallback
+    return _marked_folder(folder) or fallback
+
+
+@lru_cache(maxsize=4096)
+def _marked_folder(folder: Path) -> Path | None:
+    # Asked for every folder of a walk, and every answer is its parent's unless the
+    # folder itself holds a marker: remembering them saves most of the stat calls.
+    if any((folder / marker).exists() for marker in _ROOT_MARKERS):
+        return folder
+    return None if folder.parent == folder else _marked_folder(folder.parent)
 
 
 def is_excluded(path: Path, config: Config) -> bool:
-    try:
-        relative = resolved(path).relative_to(config.root.resolve()).as_posix()
-    except ValueError:
-        relative = path.as_posix()
+    absolute = os.path.abspath(path)
+    root = os.fspath(config.root)
+    if not absolute.startswith(root + os.sep):  # reached through a symlink, or elsewhere
+        absolute = os.fspath(resolved(path))
+    relative = os.path.relpath(absolute, root) if absolute.startswith(root + os.sep) else path.as_posix()
+    relative = relative.replace(os.sep, "/")
     # Like ruff: a pattern matches the path from the project root or the base name.
     # A folder below an excluded one is only skipped because the walk prunes it, so
     # naming it explicitly still checks it.

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pos:
     line: int
     col: int
@@ -22,35 +22,35 @@ class Pos:
 # --- values: a small expression language, just rich enough to resolve names ---------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Dotted:
     """A name or attribute chain as written: `rq.decorators.job`, `self.queue`."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Const:
     """A literal: str, bytes, int, float, bool or None (containers of literals too)."""
 
     value: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Seq:
     """A list, tuple or set display."""
 
     items: tuple["Val", ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Mapping:
     """A dict display with constant string keys (others are dropped)."""
 
     items: tuple[tuple[str, "Val"], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call:
     """A call `func(*args, **kwargs)`; `pos` is the whole call expression."""
 
@@ -73,7 +73,7 @@ class Call:
         return self.kwarg(name) if name else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Attr:
     """An attribute of something that is not a plain name chain: `Queue().enqueue`."""
 
@@ -81,7 +81,7 @@ class Attr:
     attr: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Other:
     """Anything the analysis does not look into."""
 
@@ -104,7 +104,7 @@ def is_constant(value: Val) -> bool:
 # --- statements ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Import:
     """One imported name. `import a.b as c` → module "a.b", name None, asname "c"."""
 
@@ -126,7 +126,7 @@ class Import:
         return self.module.split(".")[0]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Assign:
     """`target = value` (also `with value as target`, annotated assignments)."""
 
@@ -135,7 +135,7 @@ class Assign:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Function:
     qualname: str  # within the module: `record_event`, `Event.record`, `main.inner`
     name_pos: Pos  # the function's name in its `def`
@@ -153,7 +153,7 @@ class Function:
     lazy_globals: tuple[tuple[str, Pos], ...]  # `if _x is None:` on a declared global
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Class:
     qualname: str
     name_pos: Pos
@@ -167,7 +167,7 @@ class Class:
 
 
 # Module-level events, in the order the module's code runs them at import.
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Event:
     kind: str  # "import" | "class" | "def" | "call" | "assign"
     index: int  # into ModuleFacts.imports / .calls / .assigns; -1 for "class" and "def"
@@ -175,7 +175,7 @@ class Event:
     name: str = ""  # the qualname, for "class" and "def"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ModuleFacts:
     path: str
     is_package: bool  # an `__init__.py`
@@ -189,7 +189,7 @@ class ModuleFacts:
     # (line, codes) for each `# noqa` comment; codes None means a bare `# noqa`
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParseError:
     path: str
     message: str

@@ -11,6 +11,7 @@ model classes exist configures nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from . import frameworks as fw
@@ -196,8 +197,12 @@ class Parents:
 
     # -- per framework -------------------------------------------------------------------
 
+    @cached_property
+    def _rq_workers(self) -> list[tuple[str, Module, FunctionRef | None, Call]]:
+        return [w for w in fw.rq_worker_calls(self.project) if w[0] == "fork"]
+
     def _rq_entries(self) -> list:
-        return [w for w in fw.rq_worker_calls(self.project) if w[0] == "fork"] or list(self.project.config.prefork_modules)
+        return self._rq_workers or list(self.project.config.prefork_modules)
 
     def _build(self, key: object, job: Job) -> Parent:
         project = self.project
@@ -233,7 +238,7 @@ class Parents:
     def _rq(self) -> Parent:
         project = self.project
         states = []
-        for _, module, fn, call in (w for w in fw.rq_worker_calls(project) if w[0] == "fork"):
+        for _, module, fn, call in self._rq_workers:
             fork_pos = call.pos
             sim = _Simulator(project, lambda m, c, t, m0=module, p=fork_pos: m is m0 and c.pos == p)
             self._preload(sim)

@@ -72,6 +72,7 @@ class Project:
             self._index(module)
         self._resolve_cache: dict[tuple[str, str, str], str | None] = {}
         self._callees: dict[str, list[tuple[Call, FunctionRef]]] = {}
+        self._call_targets: dict[int, str | None] = {}
 
     # -- indexing --------------------------------------------------------------------
 
@@ -295,7 +296,12 @@ class Project:
     # -- call graph ----------------------------------------------------------------------
 
     def call_target(self, fn: FunctionRef | None, module: Module, call: Call) -> str | None:
-        return self.resolve(module, fn.facts if fn else None, call.func)
+        """What a call calls. Rules and framework scans ask for the same calls again and
+        again, so the answer is kept per call site."""
+        key = id(call)  # a call site's facts live as long as the project
+        if key not in self._call_targets:
+            self._call_targets[key] = self.resolve(module, fn.facts if fn else None, call.func)
+        return self._call_targets[key]
 
     def callees(self, fn: FunctionRef) -> list[tuple[Call, FunctionRef]]:
         """The project functions `fn` calls, with the call site (constructors → __init__)."""
