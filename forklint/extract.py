@@ -104,6 +104,7 @@ class _Collector(cst.CSTVisitor):
         self.type_checking = 0
         self.guarded = 0
         self.main_only = 0
+        self._statement_calls: set[int] = set()  # ids of calls that are whole statements
         # Pending definitions, finished in leave_*; keyed by node identity.
         self._pending: dict[int, dict[str, object]] = {}
 
@@ -179,7 +180,8 @@ class _Collector(cst.CSTVisitor):
                 args.append(self.value(arg.value))
         func = self.value(node.func)
         source = _render(func)
-        return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0)
+        return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0,
+                    id(node) in self._statement_calls)
 
     # -- comments --------------------------------------------------------------------
 
@@ -359,6 +361,10 @@ class _Collector(cst.CSTVisitor):
         self.scope.loops -= 1
 
     # -- statements inside any scope ---------------------------------------------------
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self._statement_calls.add(id(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
         call = self.call(node)

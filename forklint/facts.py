@@ -60,6 +60,7 @@ class Call:
     pos: Pos
     source: str  # the callee as written, for messages: `re.compile`
     in_loop: bool = False  # inside a for/while loop or a comprehension of its scope
+    statement: bool = False  # the whole of an expression statement: `configure_mappers()`
 
     def kwarg(self, name: str) -> "Val | None":
         for key, value in self.kwargs:

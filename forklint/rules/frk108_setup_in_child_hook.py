@@ -92,7 +92,7 @@ class SetupInChildHook(Rule):
         """Move the call into the Celery parent hook of the same module (or a new one)."""
         description = f"move {call.source}() to {parent_place}"
         celery_hook = hook in celery_signal_handlers(analysis.project, CELERY_CHILD_SIGNALS)
-        if celery_hook and fn is hook:
+        if celery_hook and fn is hook and call.statement:
             parents = [h for h in celery_signal_handlers(analysis.project, CELERY_PARENT_SIGNALS) if h.module is hook.module]
             target = f"{parents[0].facts.name_pos.line}:{parents[0].facts.name_pos.col}" if parents else ""
             return FixPlan("move-to-hook", hook.module.display, "safe", description, line=call.pos.line,
