@@ -128,6 +128,10 @@ def _parse(files: tuple[tuple[str, bytes], ...]) -> Catalogue:
             table = tomllib.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise CatalogueError(f"{name}: not valid TOML: {error}") from error
+        if not isinstance(table.get("returns", {}), dict):
+            raise CatalogueError(f"{name}: [returns] must be a table of factory = class names")
+        if not isinstance(table.get("entry", []), list):
+            raise CatalogueError(f"{name}: entries must be [[entry]] tables")
         returns.update({k: v for k, v in table.get("returns", {}).items() if isinstance(v, str)})
         for raw in table.get("entry", []):
             entry = _entry(name, raw)

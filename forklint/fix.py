@@ -21,7 +21,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .diagnostics import Diagnostic, Edit, Fix, FixPlan
 
-MAX_PASSES = 40
+# One fix per file per pass: a file with N fixes needs N passes (each a re-lint,
+# mostly from cached facts).
+MAX_PASSES = 200
 _BUILTINS = frozenset(dir(builtins))
 
 # re.<function>(pattern, ...): the positional parameters after the pattern.

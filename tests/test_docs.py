@@ -78,3 +78,13 @@ def test_a_bad_catalogue_entry_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "bad.toml: entry 'oops': missing key 'kind'" in result.stderr
+
+
+@pytest.mark.parametrize("body", ["entry = 3\n", "returns = 3\n"])
+def test_a_catalogue_of_the_wrong_shape_is_one_line_and_exit_2(body: str, tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text(body)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.forklint]\nextra-catalogues = ["bad.toml"]\n')
+    (tmp_path / "a.py").write_text("x = 1\n")
+    result = forklint(".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("forklint: error:") and "bad.toml" in result.stderr
