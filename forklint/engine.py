@@ -172,12 +172,7 @@ def lint_paths(
 
 
 def _read(shown: str, sources: Sources) -> bytes | None:
-    path = Path(shown).resolve()
-    if path in sources.overrides:
-        return sources.overrides[path]
     try:
-        return path.read_bytes()
-    except OSError:
+        return sources.read(Path(shown))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python < 3.13
         return None
-
-
