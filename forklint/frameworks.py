@@ -132,13 +132,14 @@ def find_jobs(project: Project) -> list[Job]:
             if name == "perform" and project.is_subclass(owner, DRAMATIQ_GENERIC):
                 add(fn, "dramatiq", "dramatiq.GenericActor subclass", fork.for_framework("dramatiq"))
 
-    for module, fn, call in _all_calls(project):
+    for module, fn, call in all_calls(project):
         for framework, how, target_val, model in _call_jobs(project, module, fn, call, fork):
             add(_job_function(project, module, fn, target_val), framework, how, model, (module, call))
     return sorted(found.values(), key=lambda j: (j.function.module.display, j.function.facts.name_pos.line))
 
 
-def _all_calls(project: Project) -> Iterator[tuple[Module, FunctionRef | None, Call]]:
+def all_calls(project: Project) -> Iterator[tuple[Module, FunctionRef | None, Call]]:
+    """Every call of the project: (its module, the function holding it or None, the call)."""
     for module in project.modules.values():
         for call in module.facts.calls:
             yield module, None, call
@@ -299,7 +300,7 @@ class _ForkModels:
     def global_start_method(self) -> str | None:
         if self._start_method is False:
             self._start_method = None
-            for module, fn, call in _all_calls(self.project):
+            for module, fn, call in all_calls(self.project):
                 if self.project.call_target(fn, module, call) in MP_SET_START and call.args:
                     arg = call.args[0]
                     if isinstance(arg, Const) and isinstance(arg.value, str):
@@ -383,7 +384,7 @@ def _context_method(project: Project, module: Module, fn: FunctionRef | None, fu
 def rq_worker_calls(project: Project) -> list[tuple[str, Module, FunctionRef | None, Call]]:
     """Every `Worker(...).work()` in the project: (forking|simple, module, function, call)."""
     found = []
-    for module, fn, call in _all_calls(project):
+    for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call)
         if target is None or not target.endswith(".work"):
             continue
@@ -430,7 +431,7 @@ def celery_signal_handlers(project: Project, signals: frozenset[str]) -> list[Fu
             target = project.resolve(fn.module, None, func)
             if target and target.removesuffix(".connect") in signals and target.endswith(".connect"):
                 handlers.append(fn)
-    for module, fn, call in _all_calls(project):
+    for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call)
         if target and target.endswith(".connect") and target.removesuffix(".connect") in signals and call.args:
             handler = project.resolve(module, fn.facts if fn else None, call.args[0])
