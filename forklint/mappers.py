@@ -7,33 +7,49 @@ from dataclasses import dataclass
 from .facts import Call, Dotted, Mapping
 from .project import FunctionRef, Project
 
+# Flask-SQLAlchemy's extension object; projects often subclass it (`class MyDB(SQLAlchemy)`).
+ORM_EXTENSIONS = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
+# Names the extension object carries from `sqlalchemy.orm` (`db.relationship`, `db.backref`,
+# `db.configure_mappers`): Flask-SQLAlchemy copies that module's public names onto it.
+ORM_PROXIED = frozenset({"relationship", "relation", "backref", "configure_mappers", "mapper", "aliased"})
 DECLARATIVE_BASES = frozenset(
     {
         "sqlalchemy.orm.declarative_base()", "sqlalchemy.ext.declarative.declarative_base()",
         "sqlalchemy.orm.decl_api.declarative_base()", "sqlalchemy.orm.registry().generate_base()",
         "sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
-        "sqlalchemy.orm.decl_api.DeclarativeBase", "flask_sqlalchemy.SQLAlchemy().Model",
-        "flask_sqlalchemy.extension.SQLAlchemy().Model",
+        "sqlalchemy.orm.decl_api.DeclarativeBase", "sqlalchemy.orm.MappedAsDataclass",
+        *(f"{extension}().Model" for extension in ORM_EXTENSIONS),
+        # Flask-AppBuilder's declarative base (Superset and other FAB apps).
+        "flask_appbuilder.Model", "flask_appbuilder.models.sqla.Model",
+        # SQLModel maps the subclasses declared with `table=True` (see _is_mapped).
+        "sqlmodel.SQLModel", "sqlmodel.main.SQLModel",
     }
 )
 BASE_CLASSES = frozenset(
     {"sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta", "sqlalchemy.orm.decl_api.DeclarativeBase"}
 )
+# `@as_declarative()` makes the decorated class a declarative base.
+AS_DECLARATIVE = frozenset(
+    {"sqlalchemy.orm.as_declarative()", "sqlalchemy.ext.declarative.as_declarative()", "sqlalchemy.orm.decl_api.as_declarative()"}
+)
+SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
 MAPPED_DECORATORS = frozenset({"sqlalchemy.orm.registry().mapped", "sqlalchemy.orm.registry().mapped_as_dataclass"})
 IMPERATIVE = frozenset({"sqlalchemy.orm.registry().map_imperatively", "sqlalchemy.orm.mapper"})
 RELATIONSHIPS = frozenset(
     {
         "sqlalchemy.orm.relationship", "sqlalchemy.orm.relation", "sqlalchemy.orm.backref",
-        "sqlalchemy.orm.relationships.relationship", "flask_sqlalchemy.SQLAlchemy().relationship",
-        "flask_sqlalchemy.SQLAlchemy().backref", "flask_sqlalchemy.extension.SQLAlchemy().relationship",
+        "sqlalchemy.orm.relationships.relationship", "sqlmodel.Relationship", "sqlmodel.main.Relationship",
     }
 )
 CONFIGURE = frozenset(
     {
         "sqlalchemy.orm.configure_mappers", "sqlalchemy.orm.mapper.configure_mappers",
         "sqlalchemy.orm.decl_api.configure_mappers", "sqlalchemy.orm.registry().configure",
+        *(f"{extension}().configure_mappers" for extension in ORM_EXTENSIONS),
     }
 )
+# Session methods that take a mapped class and so configure the mappers: `session.get(User, 1)`.
+QUERY_METHODS = frozenset({"query", "get", "get_one", "bulk_insert_mappings", "bulk_update_mappings"})
 QUERY_FUNCTIONS = frozenset(
     {"sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select", "sqlalchemy.orm.aliased",
      "sqlalchemy.orm.class_mapper", "sqlalchemy.orm.Query"}
@@ -54,6 +70,17 @@ class Models:
         self.project = project
         self.mapped: dict[str, bool] = {}  # qualified class name -> has a relationship
         self.configure_targets = set(CONFIGURE)
+        self._extensions = {
+            cls.qualified: extension
+            for cls in project.classes.values()
+            if (extension := next((b for b in project.mro(cls.qualified) if b in ORM_EXTENSIONS), None))
+        }
+        # `db.configure_mappers()` on a project subclass's instance configures too.
+        self.configure_targets |= {f"{name}().configure_mappers" for name in self._extensions}
+        self._bases = DECLARATIVE_BASES | {
+            cls.qualified for cls in project.classes.values()
+            if any(self.orm_name(self.project.resolve(cls.module, None, d) or "") in AS_DECLARATIVE for d in cls.facts.decorators)
+        }
         for cls in project.classes.values():
             if self._is_mapped(cls.qualified):
                 self.mapped[cls.qualified] = self._has_relationship(cls.qualified)
@@ -62,22 +89,41 @@ class Models:
             # `Base.registry.configure()` configures that base's registry.
             self.configure_targets.add(f"{name}.registry.configure")
         for cls in project.classes.values():
-            if any(b in DECLARATIVE_BASES for b in project.mro(cls.qualified)):
+            if any(self.orm_name(b) in self._bases for b in project.mro(cls.qualified)):
                 self.configure_targets.add(f"{cls.qualified}.registry.configure")
 
     @property
     def any_relationships(self) -> bool:
         return any(self.mapped.values())
 
+    def orm_name(self, name: str) -> str:
+        """`name` with a project subclass of an ORM extension read as the extension, and the
+        extension's copies of `sqlalchemy.orm` names read as the originals."""
+        head, dot, rest = name.partition("().")
+        if not dot:
+            return name
+        head = self._extensions.get(head, head)
+        if head not in ORM_EXTENSIONS:
+            return name
+        return f"sqlalchemy.orm.{rest}" if rest.partition(".")[0] in ORM_PROXIED else f"{head}().{rest}"
+
+    def _resolve(self, module, value) -> str | None:
+        name = self.project.resolve(module, None, value)
+        return self.orm_name(name) if name else None
+
     def _is_mapped(self, qualified: str) -> bool:
         cls = self.project.classes[qualified]
         for decorator in cls.facts.decorators:
-            if self.project.resolve(cls.module, None, decorator) in MAPPED_DECORATORS:
+            if self._resolve(cls.module, decorator) in MAPPED_DECORATORS:
                 return True
         if any(a.target == "__abstract__" for a in cls.facts.assigns):
             return False
-        if not any(b in DECLARATIVE_BASES for b in self.project.mro(qualified)[1:]):
+        ancestors = [self.orm_name(b) for b in self.project.mro(qualified)[1:]]
+        if not any(b in self._bases for b in ancestors):
             return False
+        if any(b in SQLMODEL for b in ancestors):
+            # Only `class Hero(SQLModel, table=True)` is mapped; without it, a pydantic model.
+            return any(key == "table" and getattr(v, "value", None) is True for key, v in cls.facts.keywords)
         # `class Base(DeclarativeBase): pass` is the base itself, not a mapped class.
         direct = self.project.bases(cls)
         return not any(b in BASE_CLASSES for b in direct) or _declares_table(cls.facts.assigns)
@@ -93,7 +139,7 @@ class Models:
                 if fn is not None:
                     calls.extend(fn.facts.calls)
             for call in calls:
-                if self.project.resolve(cls.module, None, call.func) in RELATIONSHIPS:
+                if self._resolve(cls.module, call.func) in RELATIONSHIPS:
                     return True
         return False
 
@@ -123,7 +169,9 @@ class Models:
                 for model in self.mapped:
                     if target.startswith(f"{model}.query"):
                         return OrmUse(fn, call, f"{model.rpartition('.')[2]}.query")
-            is_query = target in QUERY_FUNCTIONS or (isinstance(call.func, Dotted) and call.func.name.endswith("query"))
+            is_query = target in QUERY_FUNCTIONS or (
+                isinstance(call.func, Dotted) and call.func.name.rpartition(".")[2] in QUERY_METHODS
+            )
             if is_query:
                 for arg in call.args:
                     named = project.resolve(fn.module, fn.facts, arg)
