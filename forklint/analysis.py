@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .catalogue import Catalogue, Entry
+from .costs import Cost, call_cost
 from .diagnostics import ChainLink, Diagnostic, FixPlan
 from .facts import Call, Dotted, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
@@ -110,6 +111,26 @@ class Analysis:
         if not entry.constant_args:
             return True
         return all(self.constant(module, fn, call.arg(i)) for i in entry.constant_args)
+
+    def cost(self, entry: Entry, module: Module, call: Call) -> Cost:
+        """What this call's work costs per child: measured on the call where its entry allows
+        (a module constant passed by name is measured as the literal it holds)."""
+        args = tuple(self._literal(module, a) for a in call.args)
+        kwargs = tuple((k, self._literal(module, v)) for k, v in call.kwargs)
+        return call_cost(entry, args, kwargs)
+
+    @staticmethod
+    def _literal(module: Module, value: Val) -> Val:
+        if isinstance(value, Dotted) and "." not in value.name:
+            assigns = [a for a in module.facts.assigns if a.target == value.name]
+            if len(assigns) == 1 and is_constant(assigns[0].value):
+                return assigns[0].value
+        return value
+
+    def worth_reporting(self, cost: Cost) -> bool:
+        """Saves at least `min-cost-ms` per child; an unmeasured cost (a model file's size
+        decides it) is never dropped as noise."""
+        return not cost.known or cost.saving_ms >= self.project.config.min_cost_ms
 
     def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
         """Did the parent call any of the entry's APIs before the fork?"""

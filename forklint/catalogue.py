@@ -18,7 +18,11 @@ KINDS = ("construct-per-call", "first-use", "import-cost", "unsafe-before-fork",
 FIXES = ("hoist", "warm-in-parent", "per-child", "none")
 SAFETY = ("safe", "unsafe")
 _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fix", "safety", "summary", "advice", "doc")
-_OPTIONAL = ("constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks")
+_OPTIONAL = (
+    "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
+)
+# How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
+MEASURES = ("regex-compile",)
 
 
 class CatalogueError(Exception):
@@ -45,6 +49,7 @@ class Entry:
     reported: bool = True  # False: known (never hoisted, documented) but not reported
     reported_when_used: bool = False  # FRK901: report once the parent uses the object
     skip_frameworks: tuple[str, ...] = ()  # frameworks whose parent already does this
+    measure: str | None = None  # one of MEASURES: the cost is measured on the call itself
     source: str = ""
 
     @property
@@ -56,10 +61,10 @@ class Entry:
         """`~41 ms cold per child, 0.2 ms warm`, or "" when unmeasured."""
         if not self.cold_ms:
             return ""
-        return f"~{_ms(self.cold_ms)} ms per child cold, {_ms(self.warm_ms)} ms warm"
+        return f"~{format_ms(self.cold_ms)} ms per child cold, {format_ms(self.warm_ms)} ms warm"
 
 
-def _ms(value: float) -> str:
+def format_ms(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".") if value >= 1 else f"{value:.2g}"
 
 
@@ -177,6 +182,8 @@ def _entry(source: str, raw: object) -> Entry:
     check(isinstance(when_used, bool), "reported-when-used must be true or false")
     skip = raw.get("skip-frameworks", [])
     check(isinstance(skip, list) and all(isinstance(s, str) for s in skip), "skip-frameworks must be a list of strings")
+    measure = raw.get("measure")
+    check(measure is None or measure in MEASURES, f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     imports = raw.get("warm-up-imports", [])
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
     return Entry(
@@ -185,5 +192,5 @@ def _entry(source: str, raw: object) -> Entry:
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
         constant_args=tuple(constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
-        skip_frameworks=tuple(skip), source=source,
+        skip_frameworks=tuple(skip), measure=measure, source=source,
     )

@@ -103,6 +103,8 @@ def rules_command() -> None:
 @click.option("--ignore", help="Comma-separated codes or prefixes not to report.")
 @click.option("--per-child", is_flag=True, default=None,
               help="Also report work paid once per long-lived child (Celery default, Dramatiq, Huey, pools).")
+@click.option("--show-cheap", is_flag=True,
+              help="Also report work that saves less than min-cost-ms (default 1 ms) per child.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reading cached facts.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="FORKLINT_CACHE_DIR",
@@ -113,7 +115,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
          baseline_file: Path | None, write_baseline_file: Path | None, add_noqa: bool,
          stdin_filename: Path | None, apply_fixes: bool, unsafe_fixes: bool, show_diff: bool,
          select: str | None, ignore: str | None,
-         per_child: bool | None, exit_zero: bool, no_cache: bool, cache_dir: Path | None,
+         per_child: bool | None, show_cheap: bool, exit_zero: bool, no_cache: bool, cache_dir: Path | None,
          force_exclude: bool) -> None:
     """Find work a forked worker child redoes on every fork, and where to do it once.
 
@@ -122,7 +124,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     """
     targets, sources = _targets(paths, stdin_filename, add_noqa)
     try:
-        overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child}
+        overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child,
+                     "min_cost_ms": 0.0 if show_cheap else None}
         if apply_fixes or show_diff:
             if stdin_filename is not None:
                 raise click.UsageError("--fix and --diff cannot rewrite stdin")

@@ -36,6 +36,8 @@ class Config:
     job_decorators: tuple[str, ...] = ()
     prefork_modules: tuple[str, ...] = ()
     report_per_child: bool = False
+    # Findings whose work saves less than this per child are noise next to a job's own cost.
+    min_cost_ms: float = 1.0
     extra_catalogues: tuple[str, ...] = ()
     source: str = ""  # the file it came from, for messages
 
@@ -76,7 +78,7 @@ _LIST_KEYS = {
     "prefork-modules": "prefork_modules",
     "extra-catalogues": "extra_catalogues",
 }
-KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "report-per-child")
+KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "report-per-child", "min-cost-ms")
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -116,6 +118,10 @@ def parse_table(table: object, root: Path, source: str) -> Config:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where} report-per-child must be true or false, got {value!r}")
             values["report_per_child"] = value
+        elif key == "min-cost-ms":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(f"{where} min-cost-ms must be a number >= 0, got {value!r}")
+            values["min_cost_ms"] = float(value)
         elif key == "per-file-ignores":
             if not (
                 isinstance(value, dict)

@@ -35,7 +35,8 @@ def forklint(*args: str, cwd: Path, cache: Path) -> list[str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "c"\nversion = "0"\n')
+    # The regex is cheap: report it anyway, the cache is what is tested here.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "c"\nversion = "0"\n\n[tool.forklint]\nmin-cost-ms = 0\n')
     (tmp_path / "jobs.py").write_text(JOBS)
     return tmp_path
 
@@ -69,12 +70,12 @@ def test_a_stale_cache_never_changes_results(project: Path, tmp_path_factory) ->
         'cold-ms = 5.0\nwarm-ms = 0.1\nevidence = "https://example.org"\nfix = "none"\nsafety = "safe"\n'
         'summary = "substitutes"\nadvice = "precompile"\ndoc = "x"\n'
     )
-    (project / "pyproject.toml").write_text('[project]\nname = "c"\nversion = "0"\n\n[tool.forklint]\nextra-catalogues = ["mine.toml"]\n')
+    (project / "pyproject.toml").write_text('[project]\nname = "c"\nversion = "0"\n\n[tool.forklint]\nmin-cost-ms = 0\nextra-catalogues = ["mine.toml"]\n')
     assert forklint(cwd=project, cache=cache) == ["FRK103 jobs.py:8:12:", "FRK106 jobs.py:8:12:"]
 
     # 3. A config key: ignore FRK103.
     (project / "pyproject.toml").write_text(
-        '[project]\nname = "c"\nversion = "0"\n\n[tool.forklint]\nextra-catalogues = ["mine.toml"]\nignore = ["FRK103"]\n'
+        '[project]\nname = "c"\nversion = "0"\n\n[tool.forklint]\nmin-cost-ms = 0\nextra-catalogues = ["mine.toml"]\nignore = ["FRK103"]\n'
     )
     assert forklint(cwd=project, cache=cache) == ["FRK106 jobs.py:8:12:"]
 

@@ -21,10 +21,6 @@ HOIST_NAMES = {
     "zoneinfo-first-lookup": "ZONE",
 }
 
-# Savings below this are within the measurement noise (shared/research/patterns.md).
-MIN_SAVING_MS = 1.0
-
-
 class CatalogueCallRule(Rule):
     """Reports calls on a job's path that match this rule's catalogue entries."""
 
@@ -51,14 +47,13 @@ class CatalogueCallRule(Rule):
         return (
             entry.reported
             and job.framework not in entry.skip_frameworks
-            # cold-ms 0 means "depends on the data" (a model file): not filtered as noise.
-            and (entry.cold_ms == 0 or entry.saving_ms >= MIN_SAVING_MS)
             and analysis.constant_args(entry, fn.module, fn, call)
+            and analysis.worth_reporting(analysis.cost(entry, fn.module, call))
         )
 
     def diagnostic(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> Diagnostic:
         chain = analysis.chain(reached, call.pos.line)
-        cost = entry.cost()
+        cost = analysis.cost(entry, reached.function.module, call).text()
         message = (
             f"{call.source}(...) {entry.summary} {analysis.how_often(job)}"
             f"{f' ({cost})' if cost else ''}; {entry.advice} (job {job.function.facts.qualname}, via "

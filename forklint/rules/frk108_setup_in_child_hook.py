@@ -11,7 +11,6 @@ from ..frameworks import (
 )
 from ..project import FunctionRef
 from .base import Rule
-from .catalogue_rule import MIN_SAVING_MS
 
 RQ_HORSE_METHODS = ("perform_job", "main_work_horse")
 
@@ -108,12 +107,14 @@ class SetupInChildHook(Rule):
     def _setup(self, analysis: Analysis, fn: FunctionRef, call: Call) -> str | None:
         target = analysis.project.call_target(fn, fn.module, call)
         if target in analysis.models.configure_targets:
-            return "(mapper configuration, ~235 ms per child with 41 models)"
+            entry = analysis.catalogue.entry("mapper-configuration")
+            return f"(mapper configuration, {entry.cost()})" if entry and entry.cost() else "(mapper configuration)"
         for rule in ("FRK102", "FRK103", "FRK106"):
             entry = analysis.entry_for(fn, fn.module, call, rule)
             if (entry and entry.reported and entry.safety == "safe" and entry.fix in ("hoist", "warm-in-parent")
-                    and entry.saving_ms >= MIN_SAVING_MS and analysis.constant_args(entry, fn.module, fn, call)):
-                return f"({entry.summary}, {entry.cost()})" if entry.cost() else f"({entry.summary})"
+                    and analysis.constant_args(entry, fn.module, fn, call)
+                    and analysis.worth_reporting(cost := analysis.cost(entry, fn.module, call))):
+                return f"({entry.summary}, {cost.text()})" if cost.known else f"({entry.summary})"
         return None
 
     def _hooks(self, analysis: Analysis) -> Iterator[tuple[FunctionRef, str, str, bool]]:
