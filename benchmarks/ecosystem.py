@@ -510,11 +510,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--git-trees", type=Path, default=DEFAULT_GIT_TREES, help="folder holding <app>/ trees of git apps")
     parser.add_argument("--diff", action="store_true", help="print only what changed against snapshot.json")
     parser.add_argument("--write", action="store_true", help="save snapshot.json and REPORT.md")
+    parser.add_argument("--snapshot", type=Path, help="the snapshot to compare with and write (default: CORPUS/snapshot.json)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per forklint run")
     args = parser.parse_args(argv)
 
     corpus = args.corpus.resolve()
-    snapshot_path, report_path = corpus / "snapshot.json", corpus / "REPORT.md"
+    snapshot_path = args.snapshot or corpus / "snapshot.json"
+    report_path = snapshot_path.with_name("REPORT.md") if args.snapshot else corpus / "REPORT.md"
     apps = load_corpus(corpus)
     if args.only:
         wanted = set(args.only.split(","))
