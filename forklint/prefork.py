@@ -22,7 +22,7 @@ _MAX_CALL_DEPTH = 25
 # Where a fix can insert parent-side code: a worker script before `.work()`, a settings
 # or prefork module, the Celery app module (a new worker_init handler), an existing
 # worker_init handler, the code that starts a pool; "assumed" when none was found.
-PlaceKind = Literal["worker-script", "settings-module", "celery-app", "celery-worker-init", "pool-site", "assumed"]
+PlaceKind = Literal["worker-script", "settings-module", "launch-line", "celery-app", "celery-worker-init", "pool-site", "assumed"]
 
 
 @dataclass(frozen=True)

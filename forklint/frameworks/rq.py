@@ -8,14 +8,16 @@ fresh interpreter: nothing per-fork repeats there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
-from ..facts import Call
+from ..facts import Call, Dotted, Mapping, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, instance_attr,
-    options, program,
+    NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, const_str,
+    creation_call, instance_attr, options, program,
 )
+from .launch_lines import project_launches
 
 if TYPE_CHECKING:
     from ..prefork import Parent, Parents
@@ -41,8 +43,28 @@ RQ_ENQUEUE = {
 }
 DJANGO_RQ_ENQUEUE = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
 RQ_JOB_CREATE = frozenset({"rq.job.Job.create", "rq.Job.create"})
-# Worker methods that run in the work horse, after the fork.
-RQ_HORSE_METHODS = ("perform_job", "main_work_horse")
+# Worker methods that run in the work horse, after the fork (rq/worker/base.py).
+RQ_HORSE_METHODS = ("perform_job", "main_work_horse", "setup_work_horse", "prepare_job_execution",
+                    "handle_job_success", "handle_job_failure")
+# Worker methods that run in the parent before (or between) forks, in the order the
+# parent first runs them: built, `work()` → `bootstrap` → `register_birth`, the loop's
+# heartbeat and maintenance, then `execute_job` up to `fork_work_horse`'s os.fork().
+RQ_PARENT_METHODS = ("__init__", "work", "bootstrap", "register_birth", "subscribe", "heartbeat",
+                     "maintain_heartbeats", "run_maintenance_tasks", "clean_registries",
+                     "dequeue_job_and_maintain_ttl", "execute_job", "prepare_execution", "fork_work_horse")
+# Overriding one of these without reaching os.fork() (a greenlet, in-process) means no fork.
+RQ_FORKING_METHODS = ("execute_job", "fork_work_horse")
+RQ_DEFAULT_WORKER = "rq.Worker"
+
+
+@dataclass(frozen=True)
+class WorkerEntry:
+    """One way the project starts an RQ worker: a `.work()` call or a launch line."""
+
+    worker_class: str  # canonical, "rq.Worker" when not given
+    forks: bool
+    script: tuple[Module, FunctionRef | None, Call] | None = None
+    launch: Launch | None = None
 
 
 class RQ(Adapter):
@@ -80,15 +102,15 @@ class RQ(Adapter):
         return models.memo("rq", lambda: self._fork_model(models.project))  # type: ignore[return-value]
 
     def _fork_model(self, project: Project) -> ForkModel:
-        kinds = {kind for kind, _, _, _ in worker_calls(project)}
-        if kinds and kinds <= {"simple"}:
-            return ForkModel(NO_FORK, "RQ worker", "the project's RQ worker is a SimpleWorker/SpawnWorker")
+        entries = worker_entries(project)
+        if entries and not any(entry.forks for entry in entries):
+            return ForkModel(NO_FORK, "RQ worker", "the project's RQ workers do not fork (SimpleWorker, SpawnWorker or a non-forking Worker subclass)")
         return ForkModel(PER_JOB, "RQ work horse", "RQ's Worker forks a new work horse for every job")
 
     # -- parent and children -----------------------------------------------------------
 
-    def _workers(self, parents: "Parents") -> list:
-        return parents.memo("rq-workers", lambda: [w for w in worker_calls(parents.project) if w[0] == "fork"])
+    def _workers(self, parents: "Parents") -> list[WorkerEntry]:
+        return parents.memo("rq-workers", lambda: [w for w in worker_entries(parents.project) if w.forks])
 
     def parent_key(self, parents: "Parents", job: Job) -> Hashable:
         if not self._workers(parents) and not parents.project.config.prefork_modules:
@@ -106,16 +128,35 @@ class RQ(Adapter):
             sim.state.place = PreforkPlace("assumed", module, None, 0, f"the worker's parent (no worker entry found; assumed to import {module.name})")
             return Parent([sim.state], known=False)
         states: list[ParentState] = []
-        for _, module, fn, call in self._workers(parents):
-            fork_pos = call.pos
-            sim = Simulator(project, lambda m, c, t, m0=module, p=fork_pos: m is m0 and c.pos == p)
-            self._preload(project, sim)
-            sim.load(module.name, as_main=True)
-            if not sim.forked and fn is not None:
-                sim.run(fn, until_line=call.pos.line)
-            sim.state.place = PreforkPlace(
-                "worker-script", module, fn, call.pos.line, f"{module.display}:{call.pos.line}, before .work()"
-            )
+        for entry in self._workers(parents):
+            if entry.script is not None:
+                module, fn, call = entry.script
+                fork_pos = call.pos
+                sim = Simulator(project, lambda m, c, t, m0=module, p=fork_pos: m is m0 and c.pos == p)
+                self._preload(project, sim)
+                sim.load(module.name, as_main=True)
+                if not sim.forked and fn is not None:
+                    sim.run(fn, until_line=call.pos.line)
+                _run_parent_methods(project, sim, entry.worker_class)
+                sim.state.place = PreforkPlace(
+                    "worker-script", module, fn, call.pos.line, f"{module.display}:{call.pos.line}, before .work()"
+                )
+            else:
+                sim = Simulator(project, lambda *_: False)
+                self._preload(project, sim)
+                launch = entry.launch
+                settings = project.module(launch.settings_module) if launch and launch.settings_module else None
+                if settings is not None:
+                    sim.load(settings.name)
+                sim.load(entry.worker_class.rpartition(".")[0])
+                _run_parent_methods(project, sim, entry.worker_class)
+                if settings is not None:
+                    sim.state.place = PreforkPlace("settings-module", settings, None, 0, f"the worker's settings module {settings.name} (`rq worker -c`)")
+                else:
+                    where = ("an AppConfig.ready() of an installed app (`manage.py rqworker` runs django.setup() in the worker's parent)"
+                             if launch is not None and launch.framework == "django-rq"
+                             else "a settings module passed to `rq worker -c` (it runs in the worker's parent)")
+                    sim.state.place = PreforkPlace("launch-line", job.function.module, None, 0, where)
             states.append(sim.state)
         if not states:
             sim = Simulator(project, lambda *_: False)
@@ -137,6 +178,8 @@ class RQ(Adapter):
         for cls in project.classes.values():
             if cls.qualified in RQ_FORKING_WORKERS or not project.is_subclass(cls.qualified, RQ_FORKING_WORKERS):
                 continue
+            if not worker_forks(project, cls.qualified):
+                continue  # its "horse" methods run in the worker process itself
             for method in RQ_HORSE_METHODS:
                 fn = project.functions.get(f"{cls.qualified}.{method}")
                 if fn is not None:
@@ -190,9 +233,101 @@ def worker_calls(project: Project) -> list[tuple[str, Module, FunctionRef | None
             continue
         if instance_attr(project, target, RQ_NON_FORKING_WORKERS, {"work"}):
             found.append(("simple", module, fn, call))
-        elif instance_attr(project, target, RQ_FORKING_WORKERS, {"work"}) or target.removesuffix(".work") in RQ_WORKER_FACTORIES:
+        elif instance_attr(project, target, RQ_FORKING_WORKERS, {"work"}):
+            owner = target.rpartition("().")[0]
+            found.append(("fork" if worker_forks(project, owner) else "simple", module, fn, call))
+        elif target.removesuffix(".work") in RQ_WORKER_FACTORIES:
             found.append(("fork", module, fn, call))
     return found
+
+
+def worker_entries(project: Project) -> list[WorkerEntry]:
+    """Every way the project starts an RQ worker, with the worker class each one runs."""
+    entries = []
+    configured = configured_worker_class(project)
+    for kind, module, fn, call in worker_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        owner = target.rpartition("().")[0] if "()." in target else ""
+        if target.removesuffix(".work") in RQ_WORKER_FACTORIES:  # django_rq.get_worker(...).work()
+            creation = creation_call(project, module, fn, call.func)
+            given = _class_name(project, module, fn, creation.kwarg("worker_class")) if creation is not None else None
+            owner = given or configured or RQ_DEFAULT_WORKER
+        forks = kind == "fork" and worker_forks(project, owner)
+        entries.append(WorkerEntry(owner or RQ_DEFAULT_WORKER, forks, script=(module, fn, call)))
+    for launch in project_launches(project):
+        if launch.framework not in RQ.flavours:
+            continue
+        given = launch.worker_class or (configured if launch.framework == "django-rq" else None)
+        name = project.canonical(given) if given else RQ_DEFAULT_WORKER
+        entries.append(WorkerEntry(name, worker_forks(project, name), launch=launch))
+    return entries
+
+
+def configured_worker_class(project: Project) -> str | None:
+    """django-rq's worker class setting: `RQ = {"WORKER_CLASS": ...}` or `RQ_WORKER_CLASS`."""
+    for module in project.modules.values():
+        for assign in module.facts.assigns:
+            if assign.target == "RQ_WORKER_CLASS" and const_str(assign.value):
+                return project.canonical(const_str(assign.value))  # type: ignore[arg-type]
+            if assign.target == "RQ" and isinstance(assign.value, Mapping):
+                for key, value in assign.value.items:
+                    if key == "WORKER_CLASS" and const_str(value):
+                        return project.canonical(const_str(value))  # type: ignore[arg-type]
+    return None
+
+
+def _class_name(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> str | None:
+    """A class given as a dotted string or as a name."""
+    if value is None:
+        return None
+    text = const_str(value)
+    if text is not None:
+        return project.canonical(text)
+    return project.resolve(module, fn.facts if fn else None, value)
+
+
+def worker_forks(project: Project, qualified: str) -> bool:
+    """Does this worker class fork a work horse per job?
+
+    Not a SimpleWorker / SpawnWorker (or subclass), and no override of `execute_job` /
+    `fork_work_horse` that runs the job without reaching os.fork() (a greenlet, in-process).
+    """
+    if qualified in RQ_NON_FORKING_WORKERS or project.is_subclass(qualified, RQ_NON_FORKING_WORKERS):
+        return False
+    for method in RQ_FORKING_METHODS:
+        fn = project.find_method(qualified, method)
+        if fn is not None and not _reaches_fork(project, fn):
+            return False
+    return True
+
+
+def _is_fork_call(target: str) -> bool:
+    return target == "os.fork" or target.rpartition(".")[2] in RQ_FORKING_METHODS
+
+
+def _reaches_fork(project: Project, start: FunctionRef) -> bool:
+    for name in project.reachable(start):
+        fn = project.functions[name]
+        for call in fn.facts.calls:
+            target = project.call_target(fn, fn.module, call) or ""
+            if _is_fork_call(target):
+                return True
+    return False
+
+
+def _run_parent_methods(project: Project, sim, worker_class: str) -> None:
+    """Run a project Worker subclass's parent-side methods in the simulated parent, in
+    the order RQ's parent first runs them, up to the fork in `execute_job`."""
+    if worker_class not in project.classes:
+        return
+    forked, is_fork = sim.forked, sim.is_fork
+    sim.forked = None
+    sim.is_fork = lambda module, call, target: _is_fork_call(target)
+    for method in RQ_PARENT_METHODS:
+        fn = project.find_method(worker_class, method)
+        if fn is not None and not sim.forked:
+            sim.run(fn)
+    sim.forked, sim.is_fork = forked or sim.forked, is_fork
 
 
 def worker_class_modules(project: Project) -> list[Module]:
