@@ -11,22 +11,25 @@ model classes exist configures nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Callable
+from typing import Callable, Hashable, Literal
 
-from . import frameworks as fw
 from .facts import Call, Import
 from .frameworks import Job
 from .project import FunctionRef, Module, Project
 
 _MAX_CALL_DEPTH = 25
 
+# Where a fix can insert parent-side code: a worker script before `.work()`, a settings
+# or prefork module, the Celery app module (a new worker_init handler), an existing
+# worker_init handler, the code that starts a pool; "assumed" when none was found.
+PlaceKind = Literal["worker-script", "settings-module", "launch-line", "celery-app", "celery-worker-init", "pool-site", "assumed"]
+
 
 @dataclass(frozen=True)
 class PreforkPlace:
     """Where code can run in the parent before the fork (a fix inserts there)."""
 
-    kind: str  # worker-script | settings-module | celery-app | celery-worker-init | pool-site | assumed
+    kind: PlaceKind
     module: Module
     function: FunctionRef | None
     line: int  # the forking call's line; 0 when the place is a whole module
@@ -92,7 +95,7 @@ class Parent:
         return [s.place for s in self.states if s.place is not None]
 
 
-class _Simulator:
+class Simulator:
     def __init__(self, project: Project, is_fork: Callable[[Module, Call, str], bool]) -> None:
         self.project = project
         self.is_fork = is_fork
@@ -165,7 +168,7 @@ class _Simulator:
             self.run(callee)
 
 
-def _enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:
+def enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:
     """The innermost function of `module` whose body holds `call`."""
     best = None
     for fn in module.facts.functions:
@@ -175,136 +178,33 @@ def _enclosing(project: Project, module: Module, call: Call) -> FunctionRef | No
 
 
 class Parents:
-    """Parent states for a project's jobs, computed once per framework or fork site."""
+    """Parent states for a project's jobs, computed once per adapter's parent key.
+
+    Each job's adapter says which parent it shares (`parent_key`) and simulates it
+    (`build_parent`); this class only caches them."""
 
     def __init__(self, project: Project, jobs: list[Job]) -> None:
         self.project = project
         self.jobs = jobs
-        self._cache: dict[object, Parent] = {}
+        self._cache: dict[Hashable, Parent] = {}
+        self._memo: dict[Hashable, object] = {}
 
     def for_job(self, job: Job) -> Parent:
-        if job.rq_family:
-            key: object = "rq"
-        elif job.framework in ("multiprocessing", "process-pool") and job.site is not None:
-            key = ("pool", job.site[0].name, job.site[1].pos)
-        else:
-            key = job.framework
-        if key == "rq" and not self._rq_entries():
-            key = ("assumed", job.function.module.name)
+        key = job.adapter.parent_key(self, job)
         if key not in self._cache:
-            self._cache[key] = self._build(key, job)
+            self._cache[key] = job.adapter.build_parent(self, key, job)
         return self._cache[key]
 
-    # -- per framework -------------------------------------------------------------------
-
-    @cached_property
-    def _rq_workers(self) -> list[tuple[str, Module, FunctionRef | None, Call]]:
-        return [w for w in fw.rq_worker_calls(self.project) if w[0] == "fork"]
-
-    def _rq_entries(self) -> list:
-        return self._rq_workers or list(self.project.config.prefork_modules)
-
-    def _build(self, key: object, job: Job) -> Parent:
-        project = self.project
-        if key == "rq":
-            return self._rq()
-        if isinstance(key, tuple) and key[0] == "assumed":
-            sim = _Simulator(project, lambda *_: False)
-            sim.load(job.function.module.name)
-            module = job.function.module
-            sim.state.place = PreforkPlace("assumed", module, None, 0, f"the worker's parent (no worker entry found; assumed to import {module.name})")
-            return Parent([sim.state], known=False)
-        if isinstance(key, tuple) and key[0] == "pool":
-            return self._pool(job)
-        if key == "celery":
-            return self._celery()
-        if key == "huey":
-            sim = _Simulator(project, lambda *_: False)
-            for module in fw.modules_creating(project, fw.HUEY_CLASSES):
-                sim.load(module.name)
-            for other in self.jobs:
-                if other.framework == "huey":
-                    sim.load(other.function.module.name)
-            return Parent([sim.state], known=True)
-        # Dramatiq's CLI parent imports nothing of the project before forking.
-        return Parent([ParentState()], known=True)
-
-    def _preload(self, sim: _Simulator) -> None:
-        for name in self.project.config.prefork_modules:
-            sim.load(name)
-        for module in fw.rq_worker_class_modules(self.project):
-            sim.load(module.name)
-
-    def _rq(self) -> Parent:
-        project = self.project
-        states = []
-        for _, module, fn, call in self._rq_workers:
-            fork_pos = call.pos
-            sim = _Simulator(project, lambda m, c, t, m0=module, p=fork_pos: m is m0 and c.pos == p)
-            self._preload(sim)
-            sim.load(module.name, as_main=True)
-            if not sim.forked and fn is not None:
-                sim.run(fn, until_line=call.pos.line)
-            sim.state.place = PreforkPlace(
-                "worker-script", module, fn, call.pos.line, f"{module.display}:{call.pos.line}, before .work()"
-            )
-            states.append(sim.state)
-        if not states:
-            sim = _Simulator(project, lambda *_: False)
-            self._preload(sim)
-            first = project.module(project.config.prefork_modules[0])
-            if first is not None:
-                sim.state.place = PreforkPlace("settings-module", first, None, 0, f"the prefork module {first.name}")
-            states.append(sim.state)
-        return Parent(states, known=True)
-
-    def _celery(self) -> Parent:
-        project = self.project
-        sim = _Simulator(project, lambda *_: False)
-        apps = fw.modules_creating(project, fw.CELERY_APPS)
-        for module in apps:
-            sim.load(module.name)
-        # The worker imports every task module (include / imports / autodiscover) before
-        # it sends worker_init and forks the pool.
-        for other in self.jobs:
-            if other.framework == "celery":
-                sim.load(other.function.module.name)
-        handlers = fw.celery_signal_handlers(project, fw.CELERY_PARENT_SIGNALS)
-        for handler in handlers:
-            sim.load(handler.module.name)
-            sim.run(handler)
-        if handlers:
-            h = handlers[0]
-            sim.state.place = PreforkPlace("celery-worker-init", h.module, h, 0, f"the worker_init handler {h.qualified}")
-        elif apps:
-            sim.state.place = PreforkPlace("celery-app", apps[0], None, 0, f"a @worker_init.connect handler in {apps[0].display}")
-        return Parent([sim.state], known=bool(apps))
-
-    def _pool(self, job: Job) -> Parent:
-        project = self.project
-        site_module, site_call = job.site  # type: ignore[misc]
-        creators = fw.MP_POOLS | fw.MP_PROCESSES | fw.PROCESS_POOLS
-
-        def is_fork(module: Module, call: Call, target: str) -> bool:
-            if module is not site_module:
-                return False
-            return call.pos == site_call.pos or target.removesuffix("()") in creators
-
-        sim = _Simulator(project, is_fork)
-        sim.load(site_module.name, as_main=True)
-        if not sim.forked:
-            fn = _enclosing(project, site_module, site_call)
-            if fn is not None:
-                sim.run(fn, until_line=site_call.pos.line)
-        line = sim.forked[2].pos.line if sim.forked else site_call.pos.line
-        fork_fn = sim.forked[1] if sim.forked else None
-        sim.state.place = PreforkPlace("pool-site", site_module, fork_fn, line, f"{site_module.display}:{line}, before the pool starts")
-        return Parent([sim.state], known=True)
+    def memo(self, key: Hashable, compute: Callable[[], object]):
+        """A project-wide value an adapter computes once (its worker calls)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
 
 def import_closure(project: Project, functions: list[FunctionRef]) -> ParentState:
     """What importing these functions' modules (and running their imports) loads."""
-    sim = _Simulator(project, lambda *_: False)
+    sim = Simulator(project, lambda *_: False)
     for fn in functions:
         sim.load(fn.module.name)
     for fn in functions:
@@ -315,6 +215,6 @@ def import_closure(project: Project, functions: list[FunctionRef]) -> ParentStat
 
 def module_closure(project: Project, name: str) -> list[str]:
     """The project modules that importing `name` loads (itself included)."""
-    sim = _Simulator(project, lambda *_: False)
+    sim = Simulator(project, lambda *_: False)
     sim.load(name)
     return sim.state.modules

@@ -12,15 +12,6 @@ from .base import Rule
 
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
 
-# Where each framework runs code once per child, after the fork.
-CHILD_HOOKS = {
-    "celery": "a @worker_process_init.connect handler",
-    "multiprocessing": "the Pool's initializer",
-    "process-pool": "the executor's initializer",
-    "dramatiq": "a middleware's after_process_boot",
-    "huey": "an @huey.on_startup() hook",
-}
-
 
 class CacheFilledInChild(Rule):
     """## What it does
@@ -119,7 +110,7 @@ class CacheFilledInChild(Rule):
         entry = analysis.catalogue.entry("lru-cache-loader" if kind == "memoised loader" else "lazy-module-singleton")
         cost = f" (measured for a config loader: {entry.cost()})" if entry and entry.cost() else ""
         if client:
-            hook = CHILD_HOOKS.get(job.framework, "the job itself (a new child per job has nothing to share)")
+            hook = job.adapter.child_hook(job.framework) or "the job itself (a new child per job has nothing to share)"
             advice = f"it builds a client or connection ({client}), which must not cross the fork: build it in {hook} instead of warming it in the parent"
         else:
             where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"

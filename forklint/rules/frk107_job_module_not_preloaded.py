@@ -66,7 +66,7 @@ class JobModuleNotPreloaded(Rule):
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         costs = analysis.catalogue.by_api()
         for job in analysis.reported_jobs():
-            if not job.rq_family or job.fork.kind != PER_JOB:
+            if not job.adapter.imports_job_module_in_child or job.fork.kind != PER_JOB:
                 continue
             parent = analysis.parent(job)
             module = job.function.module
@@ -84,7 +84,7 @@ class JobModuleNotPreloaded(Rule):
                 weight = f" (with its imports: {listed} cold)"
             where = parent.places[0].description if parent.places else "the worker's parent"
             message = (
-                f"RQ imports {module.name} in every work horse to run {job.function.facts.qualname}{weight}: "
+                f"{job.adapter.title} imports {module.name} in every work horse to run {job.function.facts.qualname}{weight}: "
                 f"the worker does not import it before the fork; import {module.name} in {where}"
             )
             plan = plans.in_parent(analysis, job, [], f"import {module.name}", preload=True)

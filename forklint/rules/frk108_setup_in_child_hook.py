@@ -5,14 +5,9 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic, FixPlan
 from ..facts import Call
-from ..frameworks import (
-    CELERY_CHILD_SIGNALS, CELERY_PARENT_SIGNALS, HUEY_CLASSES, MP_POOLS, PROCESS_POOLS, RQ_FORKING_WORKERS,
-    all_calls, celery_signal_handlers, instance_attr,
-)
+from ..frameworks import child_hooks
 from ..project import FunctionRef
 from .base import Rule
-
-RQ_HORSE_METHODS = ("perform_job", "main_work_horse")
 
 
 class SetupInChildHook(Rule):
@@ -71,8 +66,8 @@ class SetupInChildHook(Rule):
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         seen: set[tuple[str, int, int]] = set()
-        parent_hooks = celery_signal_handlers(analysis.project, CELERY_PARENT_SIGNALS)
-        for hook, runs, parent_place, celery in self._hooks(analysis):
+        for child_hook in child_hooks(analysis.project):
+            hook, runs, parent_place = child_hook.function, child_hook.runs, child_hook.parent_place
             for name, hops in analysis.project.reachable(hook).items():
                 fn = analysis.project.functions[name]
                 for call in fn.facts.calls:
@@ -87,15 +82,15 @@ class SetupInChildHook(Rule):
                     )
                     pos = call.pos
                     yield Diagnostic(self.code, self.name, message, fn.module.display, pos.line, pos.col,
-                                     pos.end_line, pos.end_col, plan=self._plan(hook, fn, call, parent_place, parent_hooks if celery else None))
+                                     pos.end_line, pos.end_col, plan=self._plan(hook, fn, call, parent_place, child_hook.parent_hooks))
 
     @staticmethod
     def _plan(hook: FunctionRef, fn: FunctionRef, call: Call, parent_place: str,
-              parent_hooks: list[FunctionRef] | None) -> FixPlan:
-        """Move the call into the Celery parent hook of the same module (or a new one).
+              parent_hooks: tuple[FunctionRef, ...] | None) -> FixPlan:
+        """Move the call into the framework's parent hook of the same module (or a new one).
 
-        `parent_hooks` (Celery's worker_init/celeryd_init handlers) is None when `hook`
-        is not a Celery child hook."""
+        `parent_hooks` (Celery's worker_init/celeryd_init handlers) is None when the
+        framework has no parent hook a fix can move code into."""
         description = f"move {call.source}() to {parent_place}"
         if parent_hooks is not None and fn is hook and call.statement:
             parents = [h for h in parent_hooks if h.module is hook.module]
@@ -116,28 +111,3 @@ class SetupInChildHook(Rule):
                     and analysis.worth_reporting(cost := analysis.cost(entry, fn.module, call))):
                 return f"({entry.summary}, {cost.text()})" if cost.known else f"({entry.summary})"
         return None
-
-    def _hooks(self, analysis: Analysis) -> Iterator[tuple[FunctionRef, str, str, bool]]:
-        """(hook, how often it runs, where the work belongs, is it a Celery child hook)."""
-        project = analysis.project
-        for hook in celery_signal_handlers(project, CELERY_CHILD_SIGNALS):
-            yield hook, "in every Celery prefork child (worker_process_init)", "a @worker_init.connect handler (the parent)", True
-        for cls in project.classes.values():
-            if cls.qualified in RQ_FORKING_WORKERS or not project.is_subclass(cls.qualified, RQ_FORKING_WORKERS):
-                continue
-            for method in RQ_HORSE_METHODS:
-                fn = project.functions.get(f"{cls.qualified}.{method}")
-                if fn is not None:
-                    yield fn, f"in every RQ work horse ({method} runs after the fork)", "the worker script before .work(), or Worker.work()", False
-        pools = MP_POOLS | PROCESS_POOLS
-        for module, creator, call in all_calls(project):
-            if project.call_target(creator, module, call) in pools and call.kwarg("initializer") is not None:
-                init = project.resolve(module, creator.facts if creator else None, call.kwarg("initializer"))
-                if init in project.functions:
-                    yield project.functions[init], "in every pool worker (initializer)", "the parent, before the pool is created", False
-        for fn in project.iter_functions():
-            for decorator in fn.facts.decorators:
-                func = decorator.func if isinstance(decorator, Call) else decorator
-                target = project.resolve(fn.module, None, func)
-                if target and instance_attr(project, target, HUEY_CLASSES, {"on_startup"}):
-                    yield fn, "in every Huey worker (on_startup)", "the module that creates the Huey instance", False

@@ -7,7 +7,6 @@ from ..catalogue import Entry
 from ..diagnostics import Diagnostic
 from ..frameworks import NO_FORK
 from .base import Rule
-from .frk105_cache_filled_in_child import CHILD_HOOKS
 
 
 class UnsafeBeforeFork(Rule):
@@ -78,7 +77,7 @@ class UnsafeBeforeFork(Rule):
                     if entry is None or key in seen:
                         continue
                     seen.add(key)
-                    hook = CHILD_HOOKS.get(job.framework, "the child (lazily, on first use)")
+                    hook = job.adapter.child_hook(job.framework) or "the child (lazily, on first use)"
                     what = f"uses {used} (which {entry.summary})" if used else entry.summary
                     message = (
                         f"{step.call.source}(...) {what} before the fork, in {step.module.name} which the "

@@ -1,0 +1,152 @@
+"""The one place that knows each job framework: one adapter per framework.
+
+Each adapter (`rq.py`, `celery.py`, `dramatiq.py`, `huey.py`, `multiprocessing.py`)
+answers the questions of `base.Adapter`: its jobs, its fork model, its parent and
+what runs there before the fork, its child hooks, and what a launch line says.
+Facts behind every table (file:line in the frameworks' own source) are in
+`shared/research/frameworks.md`; the doc page of each rule cites them.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..facts import Call, Const, Dotted, Val
+from ..project import FunctionRef, Module, Project
+from .base import (
+    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, STRENGTH, Adapter, ChildHook, ForkKind, ForkModel, ForkModels,
+    Job, Launch, all_calls, instance_attr, modules_creating,
+)
+from .celery import Celery
+from .dramatiq import Dramatiq
+from .huey import Huey
+from .multiprocessing import Multiprocessing
+from .rq import RQ
+
+# In the order their jobs are recognised (the first adapter to claim a decorator wins).
+ADAPTERS: tuple[Adapter, ...] = (RQ(), Celery(), Dramatiq(), Huey(), Multiprocessing())
+_BY_FLAVOUR = {flavour: adapter for adapter in ADAPTERS for flavour in adapter.flavours}
+
+
+def adapter(flavour: str) -> Adapter:
+    """The adapter owning a `Job.framework` flavour."""
+    return _BY_FLAVOUR[flavour]
+
+
+def read_launch(argv: Sequence[str]) -> Launch | None:
+    """What a launch command line says, asking every adapter; None when no framework's."""
+    for candidate in ADAPTERS:
+        launch = candidate.launch(argv)
+        if launch is not None:
+            return launch
+    return None
+
+
+def child_hooks(project: Project) -> list[ChildHook]:
+    """Every project function some framework runs in every child."""
+    return [hook for candidate in ADAPTERS for hook in candidate.child_hooks(project)]
+
+
+# --- recognising jobs ---------------------------------------------------------------------
+
+
+def find_jobs(project: Project) -> list[Job]:
+    """Every job entry point of the project, one per function (strongest fork model wins)."""
+    models = ForkModels(project)
+    found: dict[str, Job] = {}
+
+    def add(fn: FunctionRef | None, flavour: str, how: str, model: ForkModel, site=None) -> None:
+        if fn is None:
+            return
+        job = Job(fn, flavour, how, model, site, adapter(flavour))
+        current = found.get(fn.qualified)
+        if current is None or STRENGTH[model.kind] > STRENGTH[current.fork.kind]:
+            found[fn.qualified] = job
+
+    for fn in project.iter_functions():
+        for decorator in fn.facts.decorators:
+            flavour = decorator_framework(project, fn.module, decorator)
+            if flavour is not None:
+                add(fn, flavour, "@" + _decorator_text(decorator), adapter(flavour).fork_model(models, flavour))
+        if fn.facts.class_name is not None:
+            owner = f"{fn.module.name}.{fn.facts.class_name}"
+            name = fn.facts.qualname.rpartition(".")[2]
+            for candidate in ADAPTERS:
+                how = candidate.method_job(project, owner, name)
+                if how is not None:
+                    add(fn, candidate.name, how, candidate.fork_model(models, candidate.name))
+
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call)
+        if target is None:
+            continue
+        for candidate in ADAPTERS:
+            for flavour, how, target_val, model in candidate.call_jobs(project, module, fn, call, target, models):
+                add(_job_function(project, module, fn, target_val), flavour, how, model, (module, call))
+    return sorted(found.values(), key=lambda j: (j.function.module.display, j.function.facts.name_pos.line))
+
+
+def _job_function(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> FunctionRef | None:
+    if value is None:
+        return None
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return project.dotted_function(value.value)
+    target = project.resolve(module, fn.facts if fn else None, value)
+    return project.functions.get(target) if target else None
+
+
+def decorator_framework(project: Project, module: Module, decorator: Val, depth: int = 0) -> str | None:
+    """The flavour a decorator makes a job for, following project wrappers."""
+    target = project.resolve(module, None, decorator)
+    if target is None:
+        return None
+    base = target.removesuffix("()") if isinstance(decorator, Call) else target
+    flavour = _decorator_target_flavour(project, base)
+    if flavour is None and isinstance(decorator, Call):
+        flavour = _decorator_target_flavour(project, target)
+    if flavour is None and depth < 3:
+        wrapper = project.functions.get(target)
+        if wrapper is not None:
+            flavour = _wrapper_framework(project, wrapper, depth + 1)
+    return flavour
+
+
+def _decorator_target_flavour(project: Project, base: str) -> str | None:
+    for candidate in ADAPTERS:
+        flavour = candidate.decorator_flavour(project, base)
+        if flavour is not None:
+            return flavour
+    return None
+
+
+def _wrapper_framework(project: Project, wrapper: FunctionRef, depth: int) -> str | None:
+    """A project function that applies a job decorator to what it is given."""
+    for call in wrapper.facts.calls:
+        flavour = decorator_framework(project, wrapper.module, call.func, depth)
+        if flavour is None and isinstance(call.func, Call):
+            flavour = decorator_framework(project, wrapper.module, call.func.func, depth)
+        if flavour is not None:
+            return flavour
+    prefix = wrapper.facts.qualname + "."
+    for fn in wrapper.module.facts.functions:
+        if fn.qualname.startswith(prefix):
+            for decorator in fn.decorators:
+                flavour = decorator_framework(project, wrapper.module, decorator, depth)
+                if flavour is not None:
+                    return flavour
+    return None
+
+
+def _decorator_text(decorator: Val) -> str:
+    if isinstance(decorator, Dotted):
+        return decorator.name
+    if isinstance(decorator, Call):
+        return decorator.source
+    return "decorator"
+
+
+__all__ = [
+    "ADAPTERS", "Adapter", "ChildHook", "ForkKind", "ForkModel", "Job", "Launch", "NO_FORK", "PER_CHILD", "PER_JOB",
+    "PER_JOB_MAX_TASKS", "adapter", "all_calls", "child_hooks", "decorator_framework", "find_jobs", "instance_attr",
+    "modules_creating", "read_launch",
+]

@@ -1,0 +1,338 @@
+"""RQ, and the flavours built on it (django-rq, Flask-RQ2, project job decorators).
+
+RQ's forking `Worker` forks a work horse for every job (rq/worker/base.py
+`execute_job` → `fork_work_horse`); the horse imports the job's module by name
+(rq/job.py `Job.func`). `SimpleWorker` runs jobs in-process, `SpawnWorker` spawns a
+fresh interpreter: nothing per-fork repeats there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
+
+from ..facts import Call, Dotted, Mapping, Val
+from ..project import FunctionRef, Module, Project
+from .base import (
+    NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, const_str,
+    creation_call, instance_attr, options, program,
+)
+from .launch_lines import project_launches
+
+if TYPE_CHECKING:
+    from ..prefork import Parent, Parents
+
+RQ_JOB_DECORATORS = frozenset({"rq.decorators.job"})
+DJANGO_RQ_JOB_DECORATORS = frozenset({"django_rq.job", "django_rq.decorators.job"})
+FLASK_RQ2 = frozenset({"flask_rq2.RQ", "flask_rq2.app.RQ"})
+RQ_QUEUES = frozenset({"rq.Queue", "rq.queue.Queue"})
+RQ_QUEUE_FACTORIES = frozenset({"django_rq.get_queue()", "django_rq.queues.get_queue()"})
+RQ_FORKING_WORKERS = frozenset(
+    {"rq.Worker", "rq.worker.Worker", "rq.worker.worker_classes.Worker", "rq.HerokuWorker",
+     "rq.worker.HerokuWorker", "rq.worker.RoundRobinWorker", "rq.worker.RandomWorker"}
+)
+RQ_NON_FORKING_WORKERS = frozenset(
+    {"rq.SimpleWorker", "rq.worker.SimpleWorker", "rq.worker.worker_classes.SimpleWorker",
+     "rq.SpawnWorker", "rq.worker.SpawnWorker", "rq.worker.worker_classes.SpawnWorker"}
+)
+RQ_WORKER_FACTORIES = frozenset({"django_rq.get_worker()", "django_rq.workers.get_worker()"})
+# enqueue method -> (positional index, keyword) of the job function
+RQ_ENQUEUE = {
+    "enqueue": (0, "f"), "enqueue_call": (0, "func"), "prepare_data": (0, "func"),
+    "enqueue_in": (1, "func"), "enqueue_at": (1, "f"), "schedule": (1, "func"),
+}
+DJANGO_RQ_ENQUEUE = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
+RQ_JOB_CREATE = frozenset({"rq.job.Job.create", "rq.Job.create"})
+# Worker methods that run in the work horse, after the fork (rq/worker/base.py).
+RQ_HORSE_METHODS = ("perform_job", "main_work_horse", "setup_work_horse", "prepare_job_execution",
+                    "handle_job_success", "handle_job_failure")
+# Worker methods that run in the parent before (or between) forks, in the order the
+# parent first runs them: built, `work()` → `bootstrap` → `register_birth`, the loop's
+# heartbeat and maintenance, then `execute_job` up to `fork_work_horse`'s os.fork().
+RQ_PARENT_METHODS = ("__init__", "work", "bootstrap", "register_birth", "subscribe", "heartbeat",
+                     "maintain_heartbeats", "run_maintenance_tasks", "clean_registries",
+                     "dequeue_job_and_maintain_ttl", "execute_job", "prepare_execution", "fork_work_horse")
+# Overriding one of these without reaching os.fork() (a greenlet, in-process) means no fork.
+RQ_FORKING_METHODS = ("execute_job", "fork_work_horse")
+RQ_DEFAULT_WORKER = "rq.Worker"
+
+
+@dataclass(frozen=True)
+class WorkerEntry:
+    """One way the project starts an RQ worker: a `.work()` call or a launch line."""
+
+    worker_class: str  # canonical, "rq.Worker" when not given
+    forks: bool
+    script: tuple[Module, FunctionRef | None, Call] | None = None
+    launch: Launch | None = None
+
+
+class RQ(Adapter):
+    name = "rq"
+    title = "RQ"
+    flavours = ("rq", "django-rq", "flask-rq2", "custom")
+    imports_job_module_in_child = True
+
+    # -- jobs --------------------------------------------------------------------------
+
+    def decorator_flavour(self, project: Project, base: str) -> str | None:
+        if base in RQ_JOB_DECORATORS:
+            return "rq"
+        if base in DJANGO_RQ_JOB_DECORATORS:
+            return "django-rq"
+        if base in project.config.job_decorators:
+            return "custom"
+        if instance_attr(project, base, FLASK_RQ2, {"job"}):
+            return "flask-rq2"
+        return None
+
+    def call_jobs(self, project: Project, module: Module, fn: FunctionRef | None, call: Call,
+                  target: str, models: ForkModels) -> Iterator[CallJob]:
+        method = target.rpartition(".")[2]
+        if method in RQ_ENQUEUE and _is_rq_queue(project, target):
+            index, keyword = RQ_ENQUEUE[method]
+            flavour = "django-rq" if target.startswith("django_rq") else "rq"
+            yield flavour, f"Queue.{method}", call.arg(index, keyword), self.fork_model(models, flavour)
+        elif target in DJANGO_RQ_ENQUEUE:
+            yield "django-rq", "django_rq.enqueue", call.arg(0, "func"), self.fork_model(models, "django-rq")
+        elif target in RQ_JOB_CREATE:
+            yield "rq", "Job.create", call.arg(0, "func"), self.fork_model(models, "rq")
+
+    def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
+        return models.memo("rq", lambda: self._fork_model(models.project))  # type: ignore[return-value]
+
+    def _fork_model(self, project: Project) -> ForkModel:
+        entries = worker_entries(project)
+        if entries and not any(entry.forks for entry in entries):
+            return ForkModel(NO_FORK, "RQ worker", "the project's RQ workers do not fork (SimpleWorker, SpawnWorker or a non-forking Worker subclass)")
+        return ForkModel(PER_JOB, "RQ work horse", "RQ's Worker forks a new work horse for every job")
+
+    # -- parent and children -----------------------------------------------------------
+
+    def _workers(self, parents: "Parents") -> list[WorkerEntry]:
+        return parents.memo("rq-workers", lambda: [w for w in worker_entries(parents.project) if w.forks])
+
+    def parent_key(self, parents: "Parents", job: Job) -> Hashable:
+        if not self._workers(parents) and not parents.project.config.prefork_modules:
+            return ("assumed", job.function.module.name)
+        return "rq"
+
+    def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
+        from ..prefork import Parent, ParentState, PreforkPlace, Simulator
+
+        project = parents.project
+        if isinstance(key, tuple) and key[0] == "assumed":
+            sim = Simulator(project, lambda *_: False)
+            sim.load(job.function.module.name)
+            module = job.function.module
+            sim.state.place = PreforkPlace("assumed", module, None, 0, f"the worker's parent (no worker entry found; assumed to import {module.name})")
+            return Parent([sim.state], known=False)
+        states: list[ParentState] = []
+        for entry in self._workers(parents):
+            if entry.script is not None:
+                module, fn, call = entry.script
+                fork_pos = call.pos
+                sim = Simulator(project, lambda m, c, t, m0=module, p=fork_pos: m is m0 and c.pos == p)
+                self._preload(project, sim)
+                sim.load(module.name, as_main=True)
+                if not sim.forked and fn is not None:
+                    sim.run(fn, until_line=call.pos.line)
+                _run_parent_methods(project, sim, entry.worker_class)
+                sim.state.place = PreforkPlace(
+                    "worker-script", module, fn, call.pos.line, f"{module.display}:{call.pos.line}, before .work()"
+                )
+            else:
+                sim = Simulator(project, lambda *_: False)
+                self._preload(project, sim)
+                launch = entry.launch
+                settings = project.module(launch.settings_module) if launch and launch.settings_module else None
+                if settings is not None:
+                    sim.load(settings.name)
+                sim.load(entry.worker_class.rpartition(".")[0])
+                _run_parent_methods(project, sim, entry.worker_class)
+                if settings is not None:
+                    sim.state.place = PreforkPlace("settings-module", settings, None, 0, f"the worker's settings module {settings.name} (`rq worker -c`)")
+                else:
+                    where = ("an AppConfig.ready() of an installed app (`manage.py rqworker` runs django.setup() in the worker's parent)"
+                             if launch is not None and launch.framework == "django-rq"
+                             else "a settings module passed to `rq worker -c` (it runs in the worker's parent)")
+                    sim.state.place = PreforkPlace("launch-line", job.function.module, None, 0, where)
+            states.append(sim.state)
+        if not states:
+            sim = Simulator(project, lambda *_: False)
+            self._preload(project, sim)
+            first = project.module(project.config.prefork_modules[0])
+            if first is not None:
+                sim.state.place = PreforkPlace("settings-module", first, None, 0, f"the prefork module {first.name}")
+            states.append(sim.state)
+        return Parent(states, known=True)
+
+    @staticmethod
+    def _preload(project: Project, sim) -> None:
+        for name in project.config.prefork_modules:
+            sim.load(name)
+        for module in worker_class_modules(project):
+            sim.load(module.name)
+
+    def child_hooks(self, project: Project) -> Iterator[ChildHook]:
+        for cls in project.classes.values():
+            if cls.qualified in RQ_FORKING_WORKERS or not project.is_subclass(cls.qualified, RQ_FORKING_WORKERS):
+                continue
+            if not worker_forks(project, cls.qualified):
+                continue  # its "horse" methods run in the worker process itself
+            for method in RQ_HORSE_METHODS:
+                fn = project.functions.get(f"{cls.qualified}.{method}")
+                if fn is not None:
+                    yield ChildHook(fn, f"in every RQ work horse ({method} runs after the fork)",
+                                    "the worker script before .work(), or Worker.work()")
+
+    # -- launching ---------------------------------------------------------------------
+
+    def launch(self, argv: Sequence[str]) -> Launch | None:
+        """`rq worker [-c settings] [-w pkg.Worker] [-u url] queue...`, `manage.py rqworker`."""
+        prog, args = program(argv)
+        flags = {"-c": "config", "--config": "config", "-w": "worker", "--worker-class": "worker",
+                 "-u": "url", "--url": "url", "-P": "path", "--path": "path", "-j": "job", "--job-class": "job",
+                 "--queue-class": "queue", "--serializer": "serializer", "-S": "serializer",
+                 "--settings": "settings", "--name": "name", "-n": "name", "--logging_level": "level",
+                 "--results-ttl": "ttl", "--worker-ttl": "ttl", "--job-monitoring-interval": "interval",
+                 "--max-jobs": "max-jobs", "--max-idle-time": "idle", "--date-format": "fmt", "--log-format": "fmt",
+                 "--exception-handler": "eh", "--pid": "pid", "--dequeue-strategy": "strategy"}
+        switches = frozenset({"-b", "--burst", "-v", "--verbose", "-q", "--quiet", "--sentry-debug",
+                              "--with-scheduler", "--disable-job-desc-logging", "--disable-default-exception-handler"})
+        if prog == "rq" and args and args[0] == "worker":
+            found, words = options(args[1:], flags, switches)
+            return Launch("rq", worker_class=found.get("worker"), settings_module=found.get("config"), queues=tuple(words))
+        if prog in ("rqworker",):
+            found, words = options(args, flags, switches)
+            return Launch("rq", worker_class=found.get("worker"), settings_module=found.get("config"), queues=tuple(words))
+        if prog.endswith("manage.py") and args and args[0] in ("rqworker", "rqworker-pool"):
+            found, words = options(args[1:], flags, switches)
+            return Launch("django-rq", worker_class=found.get("worker"), settings_module=found.get("settings"),
+                          queues=tuple(words))
+        return None
+
+
+def _is_rq_queue(project: Project, target: str) -> bool:
+    owner = target.rpartition(".")[0]
+    if owner in RQ_QUEUES or owner in RQ_QUEUE_FACTORIES:  # Queue.prepare_data(...) on the class
+        return True
+    if owner.endswith(".get_queue()"):  # Flask-RQ2: rq.get_queue().enqueue(...)
+        app = owner.removesuffix(".get_queue()").removesuffix("()")
+        if app in FLASK_RQ2 or project.is_subclass(app, FLASK_RQ2):
+            return True
+    return instance_attr(project, target, RQ_QUEUES, set(RQ_ENQUEUE)) is not None
+
+
+def worker_calls(project: Project) -> list[tuple[str, Module, FunctionRef | None, Call]]:
+    """Every `Worker(...).work()` in the project: (fork|simple, module, function, call)."""
+    found = []
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call)
+        if target is None or not target.endswith(".work"):
+            continue
+        if instance_attr(project, target, RQ_NON_FORKING_WORKERS, {"work"}):
+            found.append(("simple", module, fn, call))
+        elif instance_attr(project, target, RQ_FORKING_WORKERS, {"work"}):
+            owner = target.rpartition("().")[0]
+            found.append(("fork" if worker_forks(project, owner) else "simple", module, fn, call))
+        elif target.removesuffix(".work") in RQ_WORKER_FACTORIES:
+            found.append(("fork", module, fn, call))
+    return found
+
+
+def worker_entries(project: Project) -> list[WorkerEntry]:
+    """Every way the project starts an RQ worker, with the worker class each one runs."""
+    entries = []
+    configured = configured_worker_class(project)
+    for kind, module, fn, call in worker_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        owner = target.rpartition("().")[0] if "()." in target else ""
+        if target.removesuffix(".work") in RQ_WORKER_FACTORIES:  # django_rq.get_worker(...).work()
+            creation = creation_call(project, module, fn, call.func)
+            given = _class_name(project, module, fn, creation.kwarg("worker_class")) if creation is not None else None
+            owner = given or configured or RQ_DEFAULT_WORKER
+        forks = kind == "fork" and worker_forks(project, owner)
+        entries.append(WorkerEntry(owner or RQ_DEFAULT_WORKER, forks, script=(module, fn, call)))
+    for launch in project_launches(project):
+        if launch.framework not in RQ.flavours:
+            continue
+        given = launch.worker_class or (configured if launch.framework == "django-rq" else None)
+        name = project.canonical(given) if given else RQ_DEFAULT_WORKER
+        entries.append(WorkerEntry(name, worker_forks(project, name), launch=launch))
+    return entries
+
+
+def configured_worker_class(project: Project) -> str | None:
+    """django-rq's worker class setting: `RQ = {"WORKER_CLASS": ...}` or `RQ_WORKER_CLASS`."""
+    for module in project.modules.values():
+        for assign in module.facts.assigns:
+            if assign.target == "RQ_WORKER_CLASS" and const_str(assign.value):
+                return project.canonical(const_str(assign.value))  # type: ignore[arg-type]
+            if assign.target == "RQ" and isinstance(assign.value, Mapping):
+                for key, value in assign.value.items:
+                    if key == "WORKER_CLASS" and const_str(value):
+                        return project.canonical(const_str(value))  # type: ignore[arg-type]
+    return None
+
+
+def _class_name(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> str | None:
+    """A class given as a dotted string or as a name."""
+    if value is None:
+        return None
+    text = const_str(value)
+    if text is not None:
+        return project.canonical(text)
+    return project.resolve(module, fn.facts if fn else None, value)
+
+
+def worker_forks(project: Project, qualified: str) -> bool:
+    """Does this worker class fork a work horse per job?
+
+    Not a SimpleWorker / SpawnWorker (or subclass), and no override of `execute_job` /
+    `fork_work_horse` that runs the job without reaching os.fork() (a greenlet, in-process).
+    """
+    if qualified in RQ_NON_FORKING_WORKERS or project.is_subclass(qualified, RQ_NON_FORKING_WORKERS):
+        return False
+    for method in RQ_FORKING_METHODS:
+        fn = project.find_method(qualified, method)
+        if fn is not None and not _reaches_fork(project, fn):
+            return False
+    return True
+
+
+def _is_fork_call(target: str) -> bool:
+    return target == "os.fork" or target.rpartition(".")[2] in RQ_FORKING_METHODS
+
+
+def _reaches_fork(project: Project, start: FunctionRef) -> bool:
+    for name in project.reachable(start):
+        fn = project.functions[name]
+        for call in fn.facts.calls:
+            target = project.call_target(fn, fn.module, call) or ""
+            if _is_fork_call(target):
+                return True
+    return False
+
+
+def _run_parent_methods(project: Project, sim, worker_class: str) -> None:
+    """Run a project Worker subclass's parent-side methods in the simulated parent, in
+    the order RQ's parent first runs them, up to the fork in `execute_job`."""
+    if worker_class not in project.classes:
+        return
+    forked, is_fork = sim.forked, sim.is_fork
+    sim.forked = None
+    sim.is_fork = lambda module, call, target: _is_fork_call(target)
+    for method in RQ_PARENT_METHODS:
+        fn = project.find_method(worker_class, method)
+        if fn is not None and not sim.forked:
+            sim.run(fn)
+    sim.forked, sim.is_fork = forked or sim.forked, is_fork
+
+
+def worker_class_modules(project: Project) -> list[Module]:
+    """Modules defining a Worker subclass: `rq worker -w` imports them in the parent."""
+    return [
+        cls.module for cls in project.classes.values()
+        if project.is_subclass(cls.qualified, RQ_FORKING_WORKERS) and cls.qualified not in RQ_FORKING_WORKERS
+    ]

@@ -1,0 +1,36 @@
+"""What each framework adapter reads from a worker's launch command line."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from forklint.frameworks import Launch, read_launch
+
+CASES = [
+    ("rq worker -c app.settings -w app.workers.CachedWorker high default",
+     Launch("rq", worker_class="app.workers.CachedWorker", settings_module="app.settings", queues=("high", "default"))),
+    ("python -m rq worker --worker-class=app.W --burst",
+     Launch("rq", worker_class="app.W")),
+    ("python manage.py rqworker default --worker-class app.W",
+     Launch("django-rq", worker_class="app.W", queues=("default",))),
+    ("celery -A proj worker -l info --pool prefork -c 4 --max-tasks-per-child 1",
+     Launch("celery", app="proj", pool="prefork", concurrency=4, max_tasks_per_child=1)),
+    ("celery --app=proj.celery:app worker --max-tasks-per-child=100 -Q a,b",
+     Launch("celery", app="proj.celery:app", max_tasks_per_child=100, queues=("a", "b"))),
+    ("dramatiq app.broker app.tasks --processes 2",
+     Launch("dramatiq", app="app.broker", modules=("app.tasks",), concurrency=2)),
+    ("huey_consumer.py app.main.huey -k process -w 4",
+     Launch("huey", app="app.main.huey", pool="process", concurrency=4)),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_a_launch_line_says_what_starts(line: str, expected: Launch) -> None:
+    assert read_launch(shlex.split(line)) == expected
+
+
+@pytest.mark.parametrize("line", ["celery -A proj beat", "gunicorn app:app", "rq info", "python run.py"])
+def test_a_line_that_starts_no_worker_says_nothing(line: str) -> None:
+    assert read_launch(shlex.split(line)) is None
