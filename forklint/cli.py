@@ -159,6 +159,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                        + (f"; {len(added.skipped)} on lines that cannot take a comment" if added.skipped else ""),
                        err=True)
             diagnostics = added.skipped  # what is left to report
+        for warning in result.warnings:
+            click.echo(warning, err=True)
         write_report(diagnostics, output_format, output_file, sources, show_statistics)
     except (ConfigError, CatalogueError, BaselineError) as error:
         click.echo(f"forklint: error: {error}", err=True)
