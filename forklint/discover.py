@@ -90,7 +90,6 @@ class _Tree:
         self._roots: dict[Path, bool] = {}
         self._marked: dict[Path, Path | None] = {}
         self._git_top: dict[Path, Path | None] = {}
-        self._ignore_files: dict[Path, tuple[pathspec.GitIgnoreSpec, ...]] = {}
         self._specs: dict[Path, tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]] = {}
         self.warnings: dict[str, None] = {}  # ordered, each once
 
@@ -161,19 +160,18 @@ class _Tree:
             self._specs[folder] = own + above
         return self._specs[folder]
 
-    def _read_ignore_files(self, folder: Path, top: Path | None) -> tuple[pathspec.GitIgnoreSpec, ...]:
-        if folder not in self._ignore_files:
-            names = [folder / ".gitignore"] + ([folder / ".git" / "info" / "exclude"] if folder == top else [])
-            specs = []
-            for name in names:
-                try:
-                    lines = name.read_text(encoding="utf-8", errors="replace").splitlines()
-                except OSError:
-                    continue
-                specs.append(pathspec.GitIgnoreSpec.from_lines(lines))
-            # .gitignore beside .git/info/exclude: the .gitignore wins.
-            self._ignore_files[folder] = tuple(specs)
-        return self._ignore_files[folder]
+    @staticmethod
+    def _read_ignore_files(folder: Path, top: Path | None) -> tuple[pathspec.GitIgnoreSpec, ...]:
+        # Git's order: a folder's .gitignore, then (at the top) .git/info/exclude.
+        names = [folder / ".gitignore"] + ([folder / ".git" / "info" / "exclude"] if folder == top else [])
+        specs = []
+        for name in names:
+            try:
+                lines = name.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            specs.append(pathspec.GitIgnoreSpec.from_lines(lines))
+        return tuple(specs)
 
 
 def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFiles]:

@@ -115,6 +115,17 @@ def test_a_nested_template_pyproject_is_skipped_with_one_warning(tmp_path: Path)
     assert "in 2 files" in done.stderr  # the template folder's files are the project's now
 
 
+def test_the_template_warning_is_said_once_with_fix_and_diff_too(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (tmp_path / "jobs.py").write_text("import re\n\n\ndef clean(text):\n    return re.sub(r'\\s+', ' ', text)\n")
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "pyproject.toml").write_text("name = {{ name }}\n")
+    for flags in (["--diff"], ["--fix"]):
+        done = run_cli(*flags, ".", cwd=tmp_path)
+        assert done.returncode in (0, 1), done.stderr
+        assert done.stderr.count("forklint: warning: ") == 1, done.stderr
+
+
 def test_a_broken_pyproject_at_the_root_with_a_forklint_table_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = {{ name }}\n\n[tool.forklint]\nselect = ["FRK1"]\n')
     (tmp_path / "jobs.py").write_text(JOB)
