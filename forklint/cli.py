@@ -129,16 +129,22 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         if apply_fixes or show_diff:
             if stdin_filename is not None:
                 raise click.UsageError("--fix and --diff cannot rewrite stdin")
-            outcome = fix_loop(
-                lambda overlay: lint_paths(targets, overrides, force_exclude=force_exclude, sources=Sources(overlay),
-                                           cache_dir=cache_dir, use_cache=not no_cache).diagnostics,
-                unsafe=unsafe_fixes,
-            )
+            warnings: list[str] = []
+
+            def lint(overlay: dict[Path, bytes]) -> list[Diagnostic]:
+                linted = lint_paths(targets, overrides, force_exclude=force_exclude, sources=Sources(overlay),
+                                    cache_dir=cache_dir, use_cache=not no_cache)
+                warnings[:] = linted.warnings
+                return linted.diagnostics
+
+            outcome = fix_loop(lint, unsafe=unsafe_fixes)
             for failure in outcome.failures:
                 click.echo(f"forklint: fix not applied: {failure}", err=True)
             if not outcome.converged:
                 click.echo(f"forklint: fixes did not converge after {MAX_PASSES} passes", err=True)
             if show_diff:
+                for warning in warnings:  # the report below is not run: say them here
+                    click.echo(warning, err=True)
                 for path, (before, after) in sorted(outcome.changed.items()):
                     click.echo(unified_diff(display_path(path), before, after), nl=False)
                 click.echo(f"forklint: {_count(len(outcome.applied), 'fix')} would change "
@@ -162,6 +168,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                        + (f"; {len(added.skipped)} on lines that cannot take a comment" if added.skipped else ""),
                        err=True)
             diagnostics = added.skipped  # what is left to report
+        for warning in result.warnings:
+            click.echo(warning, err=True)
         write_report(diagnostics, output_format, output_file, sources, show_statistics)
     except (ConfigError, CatalogueError, BaselineError) as error:
         click.echo(f"forklint: error: {error}", err=True)

@@ -36,6 +36,7 @@ class Config:
     job_decorators: tuple[str, ...] = ()
     prefork_modules: tuple[str, ...] = ()
     report_per_child: bool = False
+    respect_gitignore: bool = True
     # Findings whose work saves less than this per child are noise next to a job's own cost.
     min_cost_ms: float = 1.0
     extra_catalogues: tuple[str, ...] = ()
@@ -78,16 +79,39 @@ _LIST_KEYS = {
     "prefork-modules": "prefork_modules",
     "extra-catalogues": "extra_catalogues",
 }
-KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", "report-per-child", "min-cost-ms")
+_BOOL_KEYS = {"report-per-child": "report_per_child", "respect-gitignore": "respect_gitignore"}
+KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", *_BOOL_KEYS, "min-cost-ms")
 
 
 def find_config_file(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above `start`."""
+    """The nearest pyproject.toml at or above `start` (template ones aside: `skipped_pyproject`)."""
     start = start.resolve()
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        if candidate.is_file() and skipped_pyproject(candidate) is None:
             return candidate
+    return None
+
+
+def skipped_pyproject(pyproject: Path) -> str | None:
+    """Why `pyproject` is not read, or None when it is.
+
+    A pyproject.toml that does not parse and never mentions forklint (a cookiecutter
+    template's, with `{{ }}` in it) holds nothing forklint needs: it is skipped. One
+    that mentions forklint is read, and its error is an error (exit 2).
+    """
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+        tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        try:
+            mentions_forklint = b"forklint" in pyproject.read_bytes()
+        except OSError:
+            mentions_forklint = False
+        if mentions_forklint:
+            return None
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        return f"{pyproject}: skipped: it does not parse ({reason}) and has no [tool.forklint]"
     return None
 
 
@@ -114,10 +138,10 @@ def parse_table(table: object, root: Path, source: str) -> Config:
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise ConfigError(f"{where} {key} must be a list of strings, got {value!r}")
             values[_LIST_KEYS[key]] = tuple(value)
-        elif key == "report-per-child":
+        elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
-                raise ConfigError(f"{where} report-per-child must be true or false, got {value!r}")
-            values["report_per_child"] = value
+                raise ConfigError(f"{where} {key} must be true or false, got {value!r}")
+            values[_BOOL_KEYS[key]] = value
         elif key == "min-cost-ms":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"{where} min-cost-ms must be a number >= 0, got {value!r}")

@@ -30,6 +30,7 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_checked: int = 0
     suppressed: int = 0
+    warnings: list[str] = field(default_factory=list)  # one line each, for stderr
 
 
 def display_path(path: Path) -> str:
@@ -166,6 +167,7 @@ def lint_paths(
         total.diagnostics.extend(result.diagnostics)
         total.files_checked += result.files_checked
         total.suppressed += result.suppressed
+        total.warnings.extend(w for w in files.warnings if w not in total.warnings)
     total.diagnostics.sort(key=lambda d: d.sort_key)
     total.diagnostics = attach_fixes(total.diagnostics, lambda shown: _read(shown, sources), fix_edits)
     return total

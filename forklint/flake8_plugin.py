@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 
 from . import __version__
 from .diagnostics import Diagnostic
-from .discover import discover, project_root
+from .discover import default_root, discover, project_root
 from .engine import lint_paths
 from .sources import Sources
 
@@ -59,7 +59,7 @@ class Plugin:
         if _as_flake8_reads(path) != text.lstrip("\ufeff"):
             # stdin, or a file that changed on disk: check this text in its project, uncached.
             return lint_paths([path], sources=Sources({path: text.encode("utf-8")})).diagnostics
-        root = project_root(path, path.parent)
+        root = project_root(path, default_root(path))
         if root not in _RUNS:
             _RUNS[root] = _run_project(root)
         run = _RUNS[root]

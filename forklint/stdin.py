@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import find_config_file, load_config
-from .discover import ProjectFiles, discover, is_excluded, project_root
+from .discover import ProjectFiles, default_root, discover, is_excluded, is_gitignored, project_root
 from .sources import Sources
 
 
@@ -28,11 +28,11 @@ def _around_missing_file(path: Path, force_exclude: bool) -> list[ProjectFiles]:
     file = path.resolve()
     if not file.parent.is_dir():
         raise FileNotFoundError(path.parent)
-    root = project_root(file, file.parent)
+    root = project_root(file, default_root(file))
     project = next((p for p in discover([root]) if p.root == root), None)
     if project is None:  # a project with no Python files yet
         project = ProjectFiles(root, load_config(find_config_file(root), root))
-    if force_exclude and is_excluded(file, project.config):
+    if force_exclude and (is_excluded(file, project.config) or is_gitignored(file, project.config)):
         return []
     project.targets = {file}
     project.files = sorted({*project.files, file})

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import CliRun, run_cli
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def run_forklint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "forklint", *args], cwd=cwd, capture_output=True, text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+def run_forklint(*args: str, cwd: Path) -> CliRun:
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.fixture

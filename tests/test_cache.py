@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from forklint.engine import all_facts, lint_paths
 from forklint.facts_cache import FactsCache
@@ -25,10 +24,7 @@ def clean(text):
 
 
 def forklint(*args: str, cwd: Path, cache: Path) -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "forklint", "--cache-dir", str(cache), *args, "."],
-        cwd=cwd, capture_output=True, text=True,
-    )
+    result = run_cli("--cache-dir", str(cache), *args, ".", cwd=cwd)
     assert result.returncode in (0, 1), result.stderr
     return [line.split(" ", 2)[1] + " " + line.split(" ", 1)[0] for line in result.stdout.splitlines()]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import CliRun, run_cli
 
 from forklint import docs
 from forklint.rules import REGISTRY
@@ -15,8 +15,8 @@ from forklint.rules import REGISTRY
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def forklint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "forklint", *args], cwd=cwd, capture_output=True, text=True)
+def forklint(*args: str, cwd: Path = ROOT) -> CliRun:
+    return run_cli(*args, cwd=cwd, env=os.environ)
 
 
 def test_readme_rule_table_is_generated() -> None:

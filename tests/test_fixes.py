@@ -7,11 +7,10 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import CliRun, run_cli
 
 from forklint.catalogue import load_catalogue
 from forklint.diagnostics import FixPlan
@@ -23,8 +22,8 @@ CASES = sorted(p.name for p in FIXES.iterdir() if (p / "before").is_dir())
 UNSAFE_CASES = {"import_to_top"}
 
 
-def forklint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "forklint", *args], cwd=cwd, capture_output=True, text=True)
+def forklint(*args: str, cwd: Path) -> CliRun:
+    return run_cli(*args, cwd=cwd, env=os.environ)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

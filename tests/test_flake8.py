@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 pytest.importorskip("flake8")
 
@@ -36,7 +37,7 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_flake8_reports_what_forklint_reports(tmp_path: Path, case: str, jobs: str) -> None:
     project = Path(shutil.copytree(FIXTURES / case, tmp_path / case))
-    forklint = run("forklint", ".", cwd=project)
+    forklint = run_cli(".", cwd=project)  # in-process: flake8 is the real subprocess here
     flake8 = run("flake8", "--isolated", "--select", "FRK", "-j", jobs, ".", cwd=project)
     assert forklint.returncode == 1 and flake8.returncode == 1, flake8.stderr
     assert locations(flake8.stdout) == locations(forklint.stdout)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import CliRun, run_cli
 
 from forklint.diagnostics import ChainLink, Diagnostic, Edit, Fix
 from forklint.report import render, use_color
@@ -22,11 +21,8 @@ EXAMPLES = REPO / "examples"
 SARIF_SCHEMA = REPO.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
 
 
-def run_forklint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "forklint", *args], cwd=cwd, capture_output=True, text=True,
-        env=env or {**os.environ, "NO_COLOR": "1"},
-    )
+def run_forklint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+    return run_cli(*args, cwd=cwd, env=env or {**os.environ, "NO_COLOR": "1"})
 
 
 def sample(tmp_path: Path) -> tuple[Diagnostic, Sources]:

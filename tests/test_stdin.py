@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from conftest import CliRun, run_cli
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SHOP = FIXTURES / "rq_enqueue_forms"
 
 
-def run_forklint(*args: str, stdin: str, cwd: Path = SHOP) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "forklint", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+def run_forklint(*args: str, stdin: str, cwd: Path = SHOP) -> CliRun:
+    return run_cli(*args, cwd=cwd, input=stdin)
 
 
 def test_stdin_is_checked_with_the_project_around_it() -> None:
