@@ -1,0 +1,315 @@
+"""Launch files: which command runs where, and which worker it starts.
+
+Each case is a tiny tree: file name → text. `commands` are what `find_launch_commands`
+reads there as (path, line, source, argv, name); `launch` what the runner parsers read
+in one command line.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from forklint.launch import LaunchCommand, find_launch_commands
+from forklint.launch_cli import WorkerLaunch, find_worker_launches, worker_launch
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def _found(root: Path) -> list[tuple[str, int, str, tuple[str, ...], str | None]]:
+    return [(c.path, c.line, c.source, c.argv, c.name) for c in find_launch_commands(root)]
+
+
+# --- launch files ------------------------------------------------------------------------
+
+FILE_CASES = {
+    "procfile": (
+        {"Procfile": "web: gunicorn app:app --preload\n# old: rq worker\nworker: exec rq worker -w pkg.W high\n"},
+        [
+            ("Procfile", 1, "procfile", ("gunicorn", "app:app", "--preload"), "web"),
+            ("Procfile", 3, "procfile", ("rq", "worker", "-w", "pkg.W", "high"), "worker"),
+        ],
+    ),
+    "procfile-and-chain": (
+        {"Procfile.dev": "worker: python manage.py migrate && python manage.py rqworker default\n"},
+        [
+            ("Procfile.dev", 1, "procfile", ("python", "manage.py", "migrate"), "worker"),
+            ("Procfile.dev", 1, "procfile", ("python", "manage.py", "rqworker", "default"), "worker"),
+        ],
+    ),
+    "dockerfile-exec-form": (
+        {"Dockerfile": 'FROM python:3.12\nENV DJANGO_SETTINGS_MODULE=app.settings\nCMD ["celery", "-A", "app", "worker"]\n'},
+        [("Dockerfile", 3, "dockerfile", ("celery", "-A", "app", "worker"), None)],
+    ),
+    "dockerfile-shell-form-continued": (
+        {"docker/worker.Dockerfile": "FROM python\n# start\nCMD celery -A proj \\\n    worker \\\n    # a comment\n    --pool=threads\n"},
+        [("docker/worker.Dockerfile", 3, "dockerfile", ("celery", "-A", "proj", "worker", "--pool=threads"), None)],
+    ),
+    "dockerfile-entrypoint-and-cmd": (
+        {"Dockerfile.worker": 'FROM x\nENTRYPOINT ["tini", "--"]\nCMD ["rq", "worker", "high"]\n'},
+        [("Dockerfile.worker", 3, "dockerfile", ("rq", "worker", "high"), None)],
+    ),
+    "dockerfile-entrypoint-only": (
+        {"Dockerfile": 'FROM x\nENTRYPOINT ["dumb-init", "--", "sh", "-c", "exec dramatiq app.broker app.tasks -p 2"]\n'},
+        [("Dockerfile", 2, "dockerfile", ("dramatiq", "app.broker", "app.tasks", "-p", "2"), None)],
+    ),
+    "compose-folded-and-list": (
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  worker:\n"
+                "    command: >\n"
+                "      celery -A app worker\n"
+                "      --max-tasks-per-child=1\n"
+                "    environment:\n"
+                "      - DJANGO_SETTINGS_MODULE=app.settings\n"
+                "  rq:\n"
+                "    entrypoint: [\"/usr/bin/env\"]\n"
+                "    command: [\"rq\", \"worker\", \"-c\", \"app.rq_settings\"]\n"
+                "  db:\n"
+                "    image: postgres\n"
+            )
+        },
+        [
+            ("docker-compose.yml", 3, "compose", ("celery", "-A", "app", "worker", "--max-tasks-per-child=1"), "worker"),
+            ("docker-compose.yml", 9, "compose", ("rq", "worker", "-c", "app.rq_settings"), "rq"),
+        ],
+    ),
+    "compose-template": (
+        {"deploy/compose.yaml.j2": "services:\n  w:\n    image: {{ image }}\n    command: huey_consumer app.huey -k process\n"},
+        [("deploy/compose.yaml.j2", 4, "compose", ("huey_consumer", "app.huey", "-k", "process"), "w")],
+    ),
+    "supervisord": (
+        {
+            "etc/supervisord.conf": (
+                "[supervisord]\nnodaemon=true\n\n[program:worker]\n"
+                "command=%(ENV_VENV)s/bin/celery -A app worker\n  -c %(ENV_CONCURRENCY)s\n"
+                'environment=DJANGO_SETTINGS_MODULE="app.settings",X=1\n'
+                "; [program:old]\n"
+            )
+        },
+        [("etc/supervisord.conf", 5, "supervisord", ("$VENV/bin/celery", "-A", "app", "worker", "-c", "$CONCURRENCY"), "worker")],
+    ),
+    "systemd": (
+        {
+            "deploy/rq-worker.service": (
+                "[Unit]\nDescription=rq\n[Service]\nEnvironment=RQ_WORKER_CLASS=pkg.W\n"
+                "ExecStartPre=/bin/true\nExecStart=/usr/bin/env rq worker -c settings default\n"
+            )
+        },
+        [("deploy/rq-worker.service", 6, "systemd", ("rq", "worker", "-c", "settings", "default"), "rq-worker")],
+    ),
+    "kubernetes": (
+        {
+            "k8s/worker.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+                "        - name: worker\n          image: app\n"
+                '          command: ["rq"]\n          args: ["worker", "-w", "pkg.W"]\n'
+            )
+        },
+        [("k8s/worker.yaml", 9, "kubernetes", ("rq", "worker", "-w", "pkg.W"), "worker")],
+    ),
+    "helm-template": (
+        {
+            "chart/templates/worker.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\n{{- if .Values.worker.enabled }}\nspec:\n  template:\n    spec:\n"
+                "      containers:\n        - name: {{ .Chart.Name }}-worker\n"
+                "          image: \"{{ .Values.image }}\"\n          command:\n            - celery\n"
+                "            - -A\n            - app\n            - worker\n            - --concurrency={{ .Values.c }}\n"
+                "{{- end }}\n"
+            )
+        },
+        [("chart/templates/worker.yaml", 10, "kubernetes", ("celery", "-A", "app", "worker", "--concurrency=TEMPLATE"), "TEMPLATE-worker")],
+    ),
+    "helm-unreadable-yaml-by-lines": (
+        {
+            "chart/templates/w.yaml": (
+                "spec:\n  containers:\n  {{ include \"x\" . | nindent 4 }}: bad: yaml: [\n"
+                "    - name: w\n      command: [\"dramatiq\", \"app.broker\"]\n      args:\n        - --processes\n        - \"2\"\n"
+            )
+        },
+        [("chart/templates/w.yaml", 5, "kubernetes", ("dramatiq", "app.broker", "--processes", "2"), None)],
+    ),
+    "entrypoint-case": (
+        {
+            "docker-entrypoint.sh": (
+                "#!/bin/sh\nset -e\nexport DJANGO_SETTINGS_MODULE=app.settings\n"
+                'case "$1" in\n  worker)\n    exec celery -A app worker -P gevent\n    ;;\n'
+                '  web) exec gunicorn -w 4 app.wsgi ;;\n  *) exec "$@" ;;\nesac\n'
+            )
+        },
+        [
+            ("docker-entrypoint.sh", 6, "shell", ("celery", "-A", "app", "worker", "-P", "gevent"), "worker"),
+            ("docker-entrypoint.sh", 8, "shell", ("gunicorn", "-w", "4", "app.wsgi"), "web"),
+        ],
+    ),
+    "makefile": (
+        {"Makefile": "PY = python\n\nworker: deps\n\t@$(PY) -m celery -A app worker --loglevel=info\n\techo done\n"},
+        [("Makefile", 4, "makefile", ("python", "-m", "celery", "-A", "app", "worker", "--loglevel=info"), "worker")],
+    ),
+    "makefile-python": (
+        {"Makefile": "run-worker:\n\tpython -m rq.cli worker -c settings\n"},
+        [("Makefile", 2, "makefile", ("python", "-m", "rq.cli", "worker", "-c", "settings"), "run-worker")],
+    ),
+    "console-scripts": (
+        {
+            "pyproject.toml": '[project]\nname = "x"\n[project.scripts]\nmyapp-worker = "myapp.cli:worker"\n',
+            "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    other-worker = other.cli:main\n",
+            "setup.py": 'from setuptools import setup\nsetup(name="x", entry_points={"console_scripts": ["third = t.cli:run [extra]"]})\n',
+            "bin/start.sh": "#!/bin/bash\nmyapp-worker --queues high\nls -l\n",
+        },
+        [
+            ("bin/start.sh", 2, "shell", ("myapp-worker", "--queues", "high"), None),
+            ("pyproject.toml", 4, "console-script", ("myapp-worker",), "myapp-worker"),
+            ("setup.cfg", 3, "console-script", ("other-worker",), "other-worker"),
+            ("setup.py", 2, "console-script", ("third",), "third"),
+        ],
+    ),
+    "skipped-folders-and-broken-files": (
+        {
+            "node_modules/x/Procfile": "worker: rq worker\n",
+            ".venv/Procfile": "worker: rq worker\n",
+            "myenv/pyvenv.cfg": "home = /usr\n",
+            "myenv/Procfile": "worker: rq worker\n",
+            "{{cookiecutter.name}}/Procfile": "worker: rq worker\n",
+            "docker-compose.yml": "services: [unclosed\n",
+            "Procfile": "worker: celery -A 'unterminated worker\n",
+            "pyproject.toml": "[project\n",
+            "setup.py": "setup(\n",
+            "k8s/x.yaml": "containers: {{\n",
+        },
+        [("Procfile", 1, "procfile", ("celery", "-A", "'unterminated", "worker"), "worker")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=list(FILE_CASES))
+def test_launch_files(tmp_path: Path, case: str) -> None:
+    files, expected = FILE_CASES[case]
+    assert _found(_tree(tmp_path, files)) == expected
+
+
+def test_env_and_text_are_carried(tmp_path: Path) -> None:
+    _tree(tmp_path, FILE_CASES["compose-folded-and-list"][0])
+    _tree(tmp_path, FILE_CASES["supervisord"][0])
+    _tree(tmp_path, {"Dockerfile": 'FROM x\nENV DJANGO_SETTINGS_MODULE app.settings\nCMD ["python", "manage.py", "rqworker"]\n'})
+    by_path = {(c.path, c.name): c for c in find_launch_commands(tmp_path)}
+    assert by_path["docker-compose.yml", "worker"].env == {"DJANGO_SETTINGS_MODULE": "app.settings"}
+    assert by_path["etc/supervisord.conf", "worker"].env == {"DJANGO_SETTINGS_MODULE": "app.settings", "X": "1"}
+    assert by_path["Dockerfile", None].env == {"DJANGO_SETTINGS_MODULE": "app.settings"}
+    assert by_path["Dockerfile", None].text == '["python", "manage.py", "rqworker"]'
+
+
+def test_console_script_target(tmp_path: Path) -> None:
+    _tree(tmp_path, FILE_CASES["console-scripts"][0])
+    targets = {c.argv[0]: c.target for c in find_launch_commands(tmp_path) if c.source == "console-script"}
+    assert targets == {"myapp-worker": "myapp.cli:worker", "other-worker": "other.cli:main", "third": "t.cli:run"}
+
+
+def test_big_files_are_not_read(tmp_path: Path) -> None:
+    _tree(tmp_path, {"Procfile": "worker: rq worker\n" + "#" * 2_000_000})
+    assert find_launch_commands(tmp_path) == []
+
+
+# --- runners ---------------------------------------------------------------------------
+
+W = WorkerLaunch
+LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
+    # RQ
+    "rq": ("rq worker high low", W("rq", queues=("high", "low"))),
+    "rq -w": ("rq worker -w pkg.Worker -c pkg.settings", W("rq", worker_class="pkg.Worker", settings="pkg.settings", forks=None)),
+    "rq --worker-class=": ("rq worker --worker-class=rq.SimpleWorker --job-class pkg.Job q", W("rq", worker_class="rq.SimpleWorker", job_class="pkg.Job", queues=("q",), forks=False)),
+    "rq spawn": ("rq worker -w rq.worker.SpawnWorker", W("rq", worker_class="rq.worker.SpawnWorker", forks=False)),
+    "rq burst url": ("rq worker --burst -u redis://r:6379 --with-scheduler default", W("rq", queues=("default",))),
+    "rq pool": ("rq worker-pool -n 3 high", W("rq", concurrency=3, queues=("high",))),
+    "rq env class": ("RQ_WORKER_CLASS=rq.worker.SimpleWorker rq worker", W("rq", worker_class="rq.worker.SimpleWorker", forks=False)),
+    "python -m rq": ("python3 -u -m rq.cli worker q", W("rq", queues=("q",))),
+    "rq info": ("rq info", None),
+    "rq-dashboard": ("rq-dashboard --port 9181", None),
+    # django-rq
+    "django-rq": ("python manage.py rqworker high default --worker-class pkg.W --settings app.prod", W("django-rq", worker_class="pkg.W", settings="app.prod", queues=("high", "default"), forks=None)),
+    "django-rq env": ("DJANGO_SETTINGS_MODULE=app.settings ./manage.py rqworker", W("django-rq", settings="app.settings")),
+    "django other command": ("python manage.py migrate", None),
+    # Flask-RQ2
+    "flask rq": ("flask --app app:create_app rq worker high", W("flask-rq", app="app:create_app", queues=("high",))),
+    "flask rq env": ("FLASK_APP=app flask rq worker", W("flask-rq", app="app")),
+    "flask run": ("flask run", None),
+    # Celery
+    "celery": ("celery -A proj worker -l info", W("celery", app="proj")),
+    "celery max tasks": ("celery --app=proj.celery:app worker --max-tasks-per-child=1 -c 4 -Q a,b", W("celery", app="proj.celery:app", max_tasks_per_child=1, concurrency=4, queues=("a", "b"))),
+    "celery -P gevent": ("celery -A proj worker -P gevent -c 100", W("celery", app="proj", pool="gevent", concurrency=100, forks=False)),
+    "celery --pool=threads": ("celery -A proj worker --pool=threads", W("celery", app="proj", pool="threads", forks=False)),
+    "celery solo -Psolo": ("celery -A proj worker -Psolo", W("celery", app="proj", pool="solo", forks=False)),
+    "celery prefork": ("celery -A proj worker --pool prefork --concurrency 2 -E -B", W("celery", app="proj", pool="prefork", concurrency=2)),
+    "celery 4 order": ("celery worker -A proj --maxtasksperchild 10", W("celery", app="proj", max_tasks_per_child=10)),
+    "python -m celery": ("python -m celery -A proj worker", W("celery", app="proj")),
+    "celery $VAR": ("celery -A proj worker -c $CONCURRENCY", W("celery", app="proj")),
+    "celery beat": ("celery -A proj beat -l info", None),
+    "celery flower": ("celery -A proj flower --port=5555", None),
+    "celery inspect": ("celery -A proj inspect ping", None),
+    # Huey
+    "huey process": ("huey_consumer.py app.huey -k process -w 4", W("huey", app="app.huey", pool="process", concurrency=4)),
+    "huey long": ("huey_consumer app.main.huey --worker-type=greenlet --workers=50", W("huey", app="app.main.huey", pool="greenlet", concurrency=50, forks=False)),
+    "huey default": ("huey_consumer app.huey", W("huey", app="app.huey", pool="thread", forks=False)),
+    "run_huey": ("python manage.py run_huey -k process", W("huey", pool="process")),
+    # Dramatiq
+    "dramatiq": ("dramatiq app.broker app.tasks --processes 2 --threads 4", W("dramatiq", app="app.broker", modules=("app.tasks",), concurrency=2)),
+    "dramatiq short": ("dramatiq app -p 1 -Q q1 q2x --use-spawn", W("dramatiq", app="app", modules=(), concurrency=1, queues=("q1", "q2x"), forks=False)),
+    # gunicorn
+    "gunicorn web": ("gunicorn -w 4 -b 0.0.0.0:8000 app.wsgi:application", W("gunicorn", app="app.wsgi:application", concurrency=4, preload=False)),
+    "gunicorn preload": ("gunicorn --preload --workers=2 --max-requests 1000 -c conf.py app:app", W("gunicorn", app="app:app", concurrency=2, max_tasks_per_child=1000, settings="conf.py", preload=True)),
+    "gunicorn env args": ("GUNICORN_CMD_ARGS='--preload -w 3' gunicorn app:app", W("gunicorn", app="app:app", concurrency=3, preload=True)),
+    # not workers
+    "uwsgi": ("uwsgi --ini app.ini", None),
+    "echo": ("echo celery -A x worker", None),
+}
+
+
+@pytest.mark.parametrize("case", LAUNCH_CASES, ids=list(LAUNCH_CASES))
+def test_worker_launch(tmp_path: Path, case: str) -> None:
+    line, expected = LAUNCH_CASES[case]
+    _tree(tmp_path, {"Procfile": f"worker: {line}\n"})
+    commands = find_launch_commands(tmp_path)
+    launches = [worker_launch(command) for command in commands]
+    assert launches == [expected]
+    if expected is not None:
+        assert launches[0].command == commands[0]  # carries file and line
+
+
+def test_find_worker_launches(tmp_path: Path) -> None:
+    _tree(tmp_path, FILE_CASES["entrypoint-case"][0])
+    _tree(tmp_path, FILE_CASES["kubernetes"][0])
+    found = [(w.runner, w.command.path, w.command.line, w.forks) for w in find_worker_launches(tmp_path)]
+    assert found == [
+        ("celery", "docker-entrypoint.sh", 6, False),
+        ("gunicorn", "docker-entrypoint.sh", 8, True),
+        ("rq", "k8s/worker.yaml", 9, None),
+    ]
+
+
+def test_fixture_tree() -> None:
+    root = Path(__file__).parent.parent / "fixtures" / "launch_app"
+    found = [(w.runner, w.command.source, w.command.path, w.command.line) for w in find_worker_launches(root)]
+    assert found == [
+        ("gunicorn", "dockerfile", "Dockerfile", 6),
+        ("gunicorn", "procfile", "Procfile", 1),
+        ("django-rq", "procfile", "Procfile", 2),
+        ("celery", "compose", "docker-compose.yml", 6),
+        ("rq", "compose", "docker-compose.yml", 10),
+    ]
+
+
+def test_reads_a_thousand_files_quickly(tmp_path: Path) -> None:
+    for index in range(300):
+        _tree(tmp_path, {f"pkg{index}/mod.py": "x = 1\n", f"pkg{index}/README.md": "x\n", f"pkg{index}/run.sh": "rq worker\n"})
+    start = time.perf_counter()
+    assert len(find_launch_commands(tmp_path)) == 300
+    assert time.perf_counter() - start < 5
