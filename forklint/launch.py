@@ -14,14 +14,14 @@ import configparser
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Callable, Collection, Iterator, Literal, Mapping
 
 import yaml
 
-from .launch_shell import ShellCommand, commands_in, exec_form, is_python, program_name
+from .launch_shell import ShellCommand, commands_in, exec_form, is_python, program_name, split_words
 
 try:
     import tomllib
@@ -96,7 +96,7 @@ def find_launch_commands(
             scripts.append((relative, text, reader))
             continue
         try:
-            found.extend(reader(relative, text))
+            found.extend(read_systemd(relative, text, root) if reader is read_systemd else reader(relative, text))
         except Exception:  # noqa: BLE001 - a malformed launch file never stops a run
             continue
     keep = set(WORKER_PROGRAMS if programs is None else programs)
@@ -107,7 +107,18 @@ def find_launch_commands(
         except Exception:  # noqa: BLE001
             continue
         found.extend(c for c in commands if program_name(c.argv[0]) in keep or is_python(c.argv[0]))
-    return sorted(found, key=lambda c: (c.path, c.line, c.argv))
+    return sorted(_with_script_targets(found), key=lambda c: (c.path, c.line, c.argv))
+
+
+def _with_script_targets(commands: list[LaunchCommand]) -> list[LaunchCommand]:
+    """A command that runs one of the project's console scripts gets its `module:function`."""
+    targets = {c.argv[0]: c.target for c in commands if c.source == "console-script"}
+    return [
+        replace(c, target=targets[program_name(c.argv[0])])
+        if c.source != "console-script" and program_name(c.argv[0]) in targets
+        else c
+        for c in commands
+    ]
 
 
 def _launch_files(root: Path) -> Iterator[Path]:
@@ -149,7 +160,7 @@ def _reader_for(path: Path) -> _Reader | None:
         return read_kubernetes
     if lower.endswith(".service"):
         return read_systemd
-    if lower.startswith("supervisord") or lower.endswith(".conf") or (
+    if "supervisor" in lower or lower.endswith(".conf") or (
         lower.endswith(".ini") and "supervisor" in path.parent.as_posix().lower()
     ):
         return read_supervisord
@@ -270,8 +281,6 @@ def read_dockerfile(path: str, text: str) -> list[LaunchCommand]:
 
 
 def _dockerfile_env(rest: str) -> dict[str, str]:
-    from .launch_shell import split_words
-
     words = split_words(rest)
     if words and "=" not in words[0]:
         return {words[0]: " ".join(words[1:])}  # the old `ENV NAME value` form
@@ -375,8 +384,6 @@ def _container_commands(
 
 
 def _split_compose_string(text: str) -> list[str]:
-    from .launch_shell import split_words
-
     # Compose splits a string command like a shell would, but runs no shell.
     return [w for w in split_words(text.replace("\n", " "))]
 
@@ -465,8 +472,10 @@ def _ini_sections(text: str) -> Iterator[tuple[str, dict[str, tuple[int, str]]]]
         stripped = line.strip()
         if not stripped or stripped.startswith(("#", ";")):
             continue
-        if line[:1].isspace() and last is not None:
+        continued = last is not None and entries[last][1].endswith("\\")
+        if last is not None and (line[:1].isspace() or continued):
             at, value = entries[last]
+            value = value.removesuffix("\\").rstrip()
             entries[last] = (at, f"{value} {stripped}")
             continue
         header = re.match(r"^\[(.+)\]$", stripped)
@@ -484,9 +493,10 @@ def _ini_sections(text: str) -> Iterator[tuple[str, dict[str, tuple[int, str]]]]
 
 
 def _supervisor_expand(text: str, program: str) -> str:
-    text = re.sub(r"%\(ENV_([A-Za-z0-9_]+)\)s", r"$\1", text)
+    text = re.sub(r"%\(ENV_([A-Za-z0-9_]+)\)s", r"${\1}", text)
     text = text.replace("%(program_name)s", program)
-    return re.sub(r"%\((process_num|group_name|host_node_name|here)\)[0-9]*[sd]", "0", text)
+    text = re.sub(r"%\((process_num|group_name|host_node_name|here)\)[0-9]*[sd]", "0", text)
+    return text.replace("%%", "%")
 
 
 def read_supervisord(path: str, text: str) -> list[LaunchCommand]:
@@ -501,15 +511,19 @@ def read_supervisord(path: str, text: str) -> list[LaunchCommand]:
         line, command = entries["command"]
         env: dict[str, str] = {}
         if "environment" in entries:
-            for item in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\'[^\']*\'|[^,]*)', entries["environment"][1]):
+            for item in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("[^"]*"|\'[^\']*\'|[^,]*)', entries["environment"][1]):
                 env[item[0]] = _supervisor_expand(item[1].strip("\"'"), program)
         expanded = _supervisor_expand(command, program)
         found += _commands(path, line, "supervisord", commands_in(expanded, env), command, program)
     return found
 
 
-def read_systemd(path: str, text: str) -> list[LaunchCommand]:
-    """`ExecStart=` of a unit's `[Service]`, with its `Environment=`."""
+def read_systemd(path: str, text: str, root: Path | None = None) -> list[LaunchCommand]:
+    """`ExecStart=` of a unit's `[Service]`, with its `Environment=`.
+
+    An `EnvironmentFile=/etc/default/x` is looked for beside the unit (`x`, `x.conf`,
+    `x.env`), where example deployments keep it.
+    """
     found: list[LaunchCommand] = []
     unit = path.rsplit("/", 1)[-1].split(".service")[0]
     for section, entries in _ini_sections(text):
@@ -517,9 +531,10 @@ def read_systemd(path: str, text: str) -> list[LaunchCommand]:
             continue
         env: dict[str, str] = {}
         for key, (_, value) in entries.items():
+            if key.split("#")[0] == "EnvironmentFile" and root is not None:
+                env.update(_environment_file(root / path, value.lstrip("-")))
+        for key, (_, value) in entries.items():
             if key.split("#")[0] == "Environment":
-                from .launch_shell import split_words
-
                 env.update(w.partition("=")[::2] for w in split_words(value) if "=" in w)
         for key, (line, value) in entries.items():
             if key.split("#")[0] != "ExecStart" or not value:
@@ -527,6 +542,23 @@ def read_systemd(path: str, text: str) -> list[LaunchCommand]:
             command = value.lstrip("-@:+!")  # systemd's prefixes: ignore failure, argv0, privileges
             found += _commands(path, line, "systemd", commands_in(command, env), value, unit)
     return found
+
+
+def _environment_file(unit: Path, written: str) -> dict[str, str]:
+    name = written.rsplit("/", 1)[-1]
+    for candidate in (name, f"{name}.conf", f"{name}.env"):
+        path = unit.parent / candidate
+        if path == unit or not path.is_file():
+            continue
+        text = _read(path, MAX_BYTES)
+        env: dict[str, str] = {}
+        for _, line in _logical_lines(text or ""):
+            words = split_words(line)
+            if len(words) == 1 and "=" in words[0]:
+                key, _, value = words[0].partition("=")
+                env[key.strip()] = value
+        return env
+    return {}
 
 
 # --- shell scripts and Makefiles --------------------------------------------------------

@@ -269,7 +269,9 @@ def parse_celery(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaun
     if program != "celery":
         return None
     parsed = _parse(arguments, _CELERY_VALUES, _CELERY_FLAGS)
-    if not parsed.positional or parsed.positional[0] != "worker":
+    # `celery multi start NODES...` starts detached `celery worker`s (node options unread).
+    multi = parsed.positional[:1] == ["multi"] and parsed.positional[1:2] in (["start"], ["restart"])
+    if not parsed.positional or (parsed.positional[0] != "worker" and not multi):
         return None
     pool = parsed.options.get("pool") or env.get("CELERYD_POOL") or None
     forks = True if pool in (None, "prefork", "processes") else (False if pool in _CELERY_NOT_FORKING else None)

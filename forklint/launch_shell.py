@@ -84,13 +84,14 @@ def exec_form(argv: Sequence[str], env: Mapping[str, str] | None = None) -> list
 
 def program_name(word: str) -> str:
     """`/usr/local/bin/celery` → `celery`; `./manage.py` → `manage.py`."""
-    return os.path.basename(word.rstrip("/"))
+    # A leading unresolved variable stands for a folder: `${BIN_DIR}celery` → `celery`.
+    return re.sub(r"^\$\{[^}]*\}", "", os.path.basename(word.rstrip("/")))
 
 
 def _unwrapped(words: list[str], env: dict[str, str], label: str | None) -> list[ShellCommand]:
     # Peel wrappers from the front until what is left is the program that runs.
-    words = list(words)
-    if words[0] in _TERMINATORS:
+    words = _expanded(words, env)
+    if not words or words[0] in _TERMINATORS:
         return []
     while words:
         head = program_name(words[0])
@@ -136,6 +137,27 @@ def _unwrapped(words: list[str], env: dict[str, str], label: str | None) -> list
         else:
             break
     return [ShellCommand(tuple(words), env, label)] if words else []
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expanded(words: list[str], env: Mapping[str, str]) -> list[str]:
+    """Variables set on the line or in the service replaced: `$COMMAND` alone splits into words.
+
+    Unknown variables stay as written (`$CONCURRENCY`): they are not known statically.
+    """
+    if not env:
+        return list(words)
+    out: list[str] = []
+    for word in words:
+        whole = _VARIABLE.fullmatch(word)
+        name = whole and (whole[1] or whole[2])
+        if name and name in env:
+            out += split_words(env[name])  # an unquoted expansion is split into words
+        else:
+            out.append(_VARIABLE.sub(lambda m: env.get(m[1] or m[2], m[0]), word))
+    return out
 
 
 def _drop_options(words: list[str], takes_value: set[str]) -> list[str]:

@@ -96,7 +96,7 @@ FILE_CASES = {
                 "; [program:old]\n"
             )
         },
-        [("etc/supervisord.conf", 5, "supervisord", ("$VENV/bin/celery", "-A", "app", "worker", "-c", "$CONCURRENCY"), "worker")],
+        [("etc/supervisord.conf", 5, "supervisord", ("${VENV}/bin/celery", "-A", "app", "worker", "-c", "${CONCURRENCY}"), "worker")],
     ),
     "systemd": (
         {
@@ -313,3 +313,49 @@ def test_reads_a_thousand_files_quickly(tmp_path: Path) -> None:
     start = time.perf_counter()
     assert len(find_launch_commands(tmp_path)) == 300
     assert time.perf_counter() - start < 5
+
+
+# --- shapes met in real projects (mayan-edms, weblate, dallinger) -----------------------
+
+
+def test_supervisord_template_with_the_command_in_its_environment(tmp_path: Path) -> None:
+    # mayan-edms renders its supervisord file from a Django template; the worker command
+    # sits in the program's environment and `command=` names it.
+    _tree(tmp_path, {"platforms/partial_supervisord.tmpl": (
+        "{% load templating_tags %}\n{% for worker in workers %}\n[program:mayan-{{ worker.name }}]\n"
+        "autostart = true\ncommand = nice -n %(ENV_NICE)s %(ENV_COMMAND)s\nenvironment =\n"
+        '  COMMAND = "%(ENV_BIN_DIR)scelery -A mayan worker --hostname=x.%%h -Ofair --queues=a,b",\n'
+        "  DJANGO_SETTINGS_MODULE=%(ENV_MAYAN_SETTINGS_MODULE)s\n{% endfor %}\n"
+    )})
+    [command] = find_launch_commands(tmp_path)
+    assert (command.line, command.name) == (5, "mayan-{{ worker.name }}")
+    assert command.argv == ("${BIN_DIR}celery", "-A", "mayan", "worker", "--hostname=x.%h", "-Ofair", "--queues=a,b")
+    assert worker_launch(command) == W("celery", app="mayan", queues=("a", "b"))
+
+
+def test_systemd_environment_file_beside_the_unit_and_celery_multi(tmp_path: Path) -> None:
+    # weblate's example unit reads /etc/default/celery-weblate, shipped as celery-weblate.conf.
+    _tree(tmp_path, {
+        "examples/celery-weblate.conf": 'CELERY_BIN="/env/bin/celery"\nCELERY_APP="weblate.utils"\nCELERYD_OPTS="--beat:celery \\\n  --concurrency:celery=2"\n',
+        "examples/celery-weblate.service": (
+            "[Service]\nEnvironmentFile=/etc/default/celery-weblate\n"
+            "ExecStart=/bin/sh -c '${CELERY_BIN} multi start ${CELERYD_NODES} \\\n  -A ${CELERY_APP} ${CELERYD_OPTS}'\n"
+            "ExecStop=/bin/sh -c '${CELERY_BIN} multi stopwait ${CELERYD_NODES}'\n"
+        ),
+        "examples/gunicorn.service": "[Service]\nExecStart=/env/bin/gunicorn \\\n    --preload \\\n    --workers=2 \\\n    weblate.wsgi:application\n",
+    })
+    found = {c.path: (c.line, worker_launch(c)) for c in find_launch_commands(tmp_path)}
+    assert found == {
+        "examples/celery-weblate.service": (3, W("celery", app="weblate.utils")),
+        "examples/gunicorn.service": (2, W("gunicorn", app="weblate.wsgi:application", concurrency=2, preload=True)),
+    }
+
+
+def test_procfile_names_a_console_script(tmp_path: Path) -> None:
+    # dallinger's Procfile runs `dallinger_heroku_worker`, a console script of the project.
+    _tree(tmp_path, {
+        "setup.py": 'setup(entry_points={"console_scripts": ["dallinger_heroku_worker = dallinger.heroku.worker:main"]})\n',
+        "dallinger/heroku/Procfile": "worker: dallinger_heroku_worker\n",
+    })
+    procfile = [c for c in find_launch_commands(tmp_path) if c.source == "procfile"]
+    assert [(c.argv, c.name, c.target) for c in procfile] == [(("dallinger_heroku_worker",), "worker", "dallinger.heroku.worker:main")]
