@@ -492,6 +492,13 @@ def _ini_sections(text: str) -> Iterator[tuple[str, dict[str, tuple[int, str]]]]
     yield section, entries
 
 
+def _untemplated(text: str) -> str:
+    """Jinja/Django tags out of a templated ini file: `{{ x }}` → TEMPLATE, `{% ... %}` → ``."""
+    if "{{" not in text and "{%" not in text:
+        return text
+    return _TEMPLATE_EXPRESSION.sub("TEMPLATE", re.sub(r"\{%.*?%\}", "", text))
+
+
 def _supervisor_expand(text: str, program: str) -> str:
     text = re.sub(r"%\(ENV_([A-Za-z0-9_]+)\)s", r"${\1}", text)
     text = text.replace("%(program_name)s", program)
@@ -504,7 +511,7 @@ def read_supervisord(path: str, text: str) -> list[LaunchCommand]:
     if "[program:" not in text:
         return []
     found: list[LaunchCommand] = []
-    for section, entries in _ini_sections(text):
+    for section, entries in _ini_sections(_untemplated(text)):
         if not section.startswith("program:") or "command" not in entries:
             continue
         program = section.partition(":")[2].strip()
@@ -526,7 +533,7 @@ def read_systemd(path: str, text: str, root: Path | None = None) -> list[LaunchC
     """
     found: list[LaunchCommand] = []
     unit = path.rsplit("/", 1)[-1].split(".service")[0]
-    for section, entries in _ini_sections(text):
+    for section, entries in _ini_sections(_untemplated(text)):
         if section != "Service":
             continue
         env: dict[str, str] = {}

@@ -208,7 +208,11 @@ def parse_django_rq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerL
     django = _parse(rest, _DJANGO_VALUES, {})
     settings = django.options.get("settings") or env.get("DJANGO_SETTINGS_MODULE")
     without = _without(rest, ("--settings", "--pythonpath"))
-    return _rq_worker("django-rq", without, env, settings=settings)
+    launch = _rq_worker("django-rq", without, env, settings=settings)
+    if launch.worker_class is None:
+        # Without --worker-class, settings.RQ["WORKER_CLASS"] decides: unread here.
+        launch = dataclasses.replace(launch, forks=None)
+    return launch
 
 
 def _without(argv: Sequence[str], options: tuple[str, ...]) -> list[str]:
@@ -307,7 +311,8 @@ def parse_huey(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch
     if program not in ("huey_consumer", "huey_consumer.py", "huey.bin.huey_consumer") and not django:
         return None
     parsed = _parse(arguments[1:] if django else arguments, _HUEY_VALUES, _HUEY_FLAGS)
-    pool = parsed.options.get("pool") or "thread"
+    # huey_consumer's default is threads; run_huey's comes from settings.HUEY, unread here.
+    pool = parsed.options.get("pool") or (None if django else "thread")
     app = None if django else (parsed.positional[0] if parsed.positional else None)
     settings = (parsed.options.get("settings") or env.get("DJANGO_SETTINGS_MODULE")) if django else None
     return WorkerLaunch(

@@ -236,7 +236,7 @@ LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
     "rq-dashboard": ("rq-dashboard --port 9181", None),
     # django-rq
     "django-rq": ("python manage.py rqworker high default --worker-class pkg.W --settings app.prod", W("django-rq", worker_class="pkg.W", settings="app.prod", queues=("high", "default"), forks=None)),
-    "django-rq env": ("DJANGO_SETTINGS_MODULE=app.settings ./manage.py rqworker", W("django-rq", settings="app.settings")),
+    "django-rq env": ("DJANGO_SETTINGS_MODULE=app.settings ./manage.py rqworker", W("django-rq", settings="app.settings", forks=None)),
     "django other command": ("python manage.py migrate", None),
     # Flask-RQ2
     "flask rq": ("flask --app app:create_app rq worker high", W("flask-rq", app="app:create_app", queues=("high",))),
@@ -260,6 +260,7 @@ LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
     "huey long": ("huey_consumer app.main.huey --worker-type=greenlet --workers=50", W("huey", app="app.main.huey", pool="greenlet", concurrency=50, forks=False)),
     "huey default": ("huey_consumer app.huey", W("huey", app="app.huey", pool="thread", forks=False)),
     "run_huey": ("python manage.py run_huey -k process", W("huey", pool="process")),
+    "run_huey settings decide": ("python manage.py run_huey", W("huey", forks=None)),
     # Dramatiq
     "dramatiq": ("dramatiq app.broker app.tasks --processes 2 --threads 4", W("dramatiq", app="app.broker", modules=("app.tasks",), concurrency=2)),
     "dramatiq short": ("dramatiq app -p 1 -Q q1 q2x --use-spawn", W("dramatiq", app="app", modules=(), concurrency=1, queues=("q1", "q2x"), forks=False)),
@@ -323,12 +324,12 @@ def test_supervisord_template_with_the_command_in_its_environment(tmp_path: Path
     # sits in the program's environment and `command=` names it.
     _tree(tmp_path, {"platforms/partial_supervisord.tmpl": (
         "{% load templating_tags %}\n{% for worker in workers %}\n[program:mayan-{{ worker.name }}]\n"
-        "autostart = true\ncommand = nice -n %(ENV_NICE)s %(ENV_COMMAND)s\nenvironment =\n"
+        "autostart = true\ncommand = nice -n %(ENV_{{ worker.name|upper }}_NICE)s %(ENV_COMMAND)s\nenvironment =\n"
         '  COMMAND = "%(ENV_BIN_DIR)scelery -A mayan worker --hostname=x.%%h -Ofair --queues=a,b",\n'
         "  DJANGO_SETTINGS_MODULE=%(ENV_MAYAN_SETTINGS_MODULE)s\n{% endfor %}\n"
     )})
     [command] = find_launch_commands(tmp_path)
-    assert (command.line, command.name) == (5, "mayan-{{ worker.name }}")
+    assert (command.line, command.name) == (5, "mayan-TEMPLATE")
     assert command.argv == ("${BIN_DIR}celery", "-A", "mayan", "worker", "--hostname=x.%h", "-Ofair", "--queues=a,b")
     assert worker_launch(command) == W("celery", app="mayan", queues=("a", "b"))
 
