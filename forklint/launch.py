@@ -21,7 +21,7 @@ from typing import Callable, Collection, Iterator, Literal, Mapping
 
 import yaml
 
-from .launch_shell import ShellCommand, commands_in, exec_form, is_python, program_name, split_words
+from .launch_shell import ShellCommand, commands_in, exec_form, expand, is_python, program_name, python_run, split_words
 
 try:
     import tomllib
@@ -43,7 +43,7 @@ _TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", 
 # Programs worth keeping from a shell script or a Makefile, where most lines are not
 # launches. Dedicated launch files (Procfile, CMD, ExecStart, ...) keep every command.
 WORKER_PROGRAMS = frozenset(
-    {"rq", "rqworker", "celery", "huey_consumer", "huey_consumer.py", "dramatiq", "dramatiq-gevent", "gunicorn",
+    {"supervisord", "rq", "rqworker", "celery", "huey_consumer", "huey_consumer.py", "dramatiq", "dramatiq-gevent", "gunicorn",
      "flask", "manage.py", "django-admin", "django-admin.py", "uwsgi", "arq"}
 )
 
@@ -119,6 +119,21 @@ def _with_script_targets(commands: list[LaunchCommand]) -> list[LaunchCommand]:
         else c
         for c in commands
     ]
+
+
+def project_script(root: Path, command: LaunchCommand) -> Path | None:
+    """The project's Python file a command runs (`python bin/worker.py`, `./manage.py`), if found.
+
+    Containers run scripts by paths of the image (`/app/manage.py`): the path is tried
+    beside the launch file, then from the root with its leading folders dropped one by one.
+    """
+    run = python_run(command.argv)
+    if run is None or run.script is None or "$" in run.script:
+        return None
+    parts = [p for p in run.script.split("/") if p not in ("", ".")]
+    folder = (root / command.path).parent
+    candidates = [folder.joinpath(*parts)] + [root.joinpath(*parts[i:]) for i in range(len(parts))]
+    return next((c for c in candidates if c.is_file()), None)
 
 
 def _launch_files(root: Path) -> Iterator[Path]:
@@ -570,18 +585,30 @@ def _environment_file(unit: Path, written: str) -> dict[str, str]:
 
 # --- shell scripts and Makefiles --------------------------------------------------------
 
+_FUNCTION = re.compile(r"^(?:function\s+([A-Za-z_][\w.-]*)\s*(?:\(\s*\))?|([A-Za-z_][\w.-]*)\s*\(\s*\))\s*\{?(.*)$")
 _CASE_LABEL = re.compile(r"""^\s*\(?\s*(["']?[^\s()"'|]+["']?(?:\s*\|\s*["']?[^\s()"'|]+["']?)*)\s*\)\s*(.*)$""")
 
 
 def read_shell_script(path: str, text: str) -> list[LaunchCommand]:
-    """Every command of a script, under the `case` branch it sits in (`worker) exec ...`)."""
+    """Every command of a script, named by the `case` branch (`worker) exec ...`) or the
+    function (`worker() { ... }`) it sits in."""
     found: list[LaunchCommand] = []
     env: dict[str, str] = {}
     label: str | None = None
+    function: str | None = None
+    local: dict[str, str] = {}  # what a function sets is read only within it
     in_case = 0
     for number, line in _logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
+            continue
+        definition = _FUNCTION.match(stripped)
+        if definition:
+            function, stripped = definition[1] or definition[2], definition[3].strip()
+            if not stripped:
+                continue
+        if stripped == "}" and not line[:1].isspace():
+            function, local = None, {}
             continue
         if re.match(r"^case\b", stripped):
             in_case += 1
@@ -592,17 +619,19 @@ def read_shell_script(path: str, text: str) -> list[LaunchCommand]:
         if match and not stripped.startswith("case"):
             label = match[1].split("|")[0].strip().strip("\"'")
             stripped = match[2]
-        for command in commands_in(stripped, env):
+        for command in commands_in(stripped, {**env, **local}):
             if command.argv and command.argv[0] == "export":
                 continue
             found.append(
-                LaunchCommand(path, number, "shell", command.argv, dict(command.env), line.strip(), command.label or label)
+                LaunchCommand(
+                    path, number, "shell", command.argv, dict(command.env), line.strip(), command.label or label or function
+                )
             )
         export = re.match(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)", stripped) or re.match(
             r"^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$", stripped
         )
         if export:
-            env[export[1]] = export[2].strip("\"'")
+            (local if function else env)[export[1]] = expand(export[2].strip("\"'"), {**env, **local})
         if ";;" in stripped:
             label = None
     return found

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Literal, Mapping, Sequence
 
 from .launch import LaunchCommand, find_launch_commands
-from .launch_shell import is_python, program_name
+from .launch_shell import is_python, program_name, python_run
 
 Runner = Literal["rq", "django-rq", "flask-rq", "celery", "huey", "dramatiq", "gunicorn"]
 
@@ -114,24 +114,10 @@ def _program(argv: Sequence[str]) -> tuple[str, list[str]]:
     """The program that runs and its arguments: `python -u -m celery -A x` → `celery`, [...]."""
     if not argv:
         return "", []
-    if not is_python(argv[0]):
-        return program_name(argv[0]), list(argv[1:])
-    index = 1
-    while index < len(argv):
-        word = argv[index]
-        if word == "-m" and index + 1 < len(argv):
-            return argv[index + 1].removesuffix(".__main__"), list(argv[index + 2 :])
-        if word in ("-W", "-X"):
-            index += 2
-        elif word.startswith("-m") and len(word) > 2:
-            return word[2:], list(argv[index + 1 :])
-        elif word.startswith("-"):
-            if word == "-c":
-                return "", []
-            index += 1
-        else:
-            return program_name(word), list(argv[index + 1 :])
-    return "", []
+    run = python_run(argv)
+    if run is None:
+        return ("", []) if is_python(argv[0]) else (program_name(argv[0]), list(argv[1:]))
+    return run.module or program_name(run.script or ""), list(run.arguments)
 
 
 # --- RQ ---------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")", "\n", "|&", 
 _REDIRECTIONS = frozenset({">", ">>", "<", "<<", "<<<", ">&", "<&", "&>", "&>>", ">|"})
 # Shell words that may stand before a command without being it.
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "command", "builtin"})
-_TERMINATORS = frozenset({"fi", "done", "esac", "}", "case", "for", "function"})
+# Words that start no process worth reading: the ends of blocks, and tests (`[ -n "$X" ] && ...`).
+_TERMINATORS = frozenset({"fi", "done", "esac", "}", "case", "for", "function", "[", "[[", "test", ":", "true", "false", "shift", "set", "echo", "printf", "cd", "source", "."})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON = re.compile(r"^python[0-9.]*$")
 
@@ -139,6 +140,7 @@ def _unwrapped(words: list[str], env: dict[str, str], label: str | None) -> list
     return [ShellCommand(tuple(words), env, label)] if words else []
 
 
+_DEFAULTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}$]*)\}")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -147,10 +149,10 @@ def _expanded(words: list[str], env: Mapping[str, str]) -> list[str]:
 
     Unknown variables stay as written (`$CONCURRENCY`): they are not known statically.
     """
-    if not env:
-        return list(words)
     out: list[str] = []
     for word in words:
+        # `${WORKERS:-4}`: the value when the line or service sets it, else the default.
+        word = _DEFAULTED.sub(lambda m: env.get(m[1], m[2]), word)
         whole = _VARIABLE.fullmatch(word)
         name = whole and (whole[1] or whole[2])
         if name and name in env:
@@ -158,6 +160,12 @@ def _expanded(words: list[str], env: Mapping[str, str]) -> list[str]:
         else:
             out.append(_VARIABLE.sub(lambda m: env.get(m[1] or m[2], m[0]), word))
     return out
+
+
+def expand(word: str, env: Mapping[str, str]) -> str:
+    """`word` with the variables of `env` and `${X:-default}` defaults substituted."""
+    word = _DEFAULTED.sub(lambda m: env.get(m[1], m[2]), word)
+    return _VARIABLE.sub(lambda m: env.get(m[1] or m[2], m[0]), word)
 
 
 def _drop_options(words: list[str], takes_value: set[str]) -> list[str]:
@@ -178,3 +186,38 @@ def _drop_options(words: list[str], takes_value: set[str]) -> list[str]:
 def is_python(word: str) -> bool:
     """Whether `word` names a Python interpreter (`python`, `/usr/bin/python3.11`)."""
     return bool(_PYTHON.match(program_name(word)))
+
+
+@dataclass(frozen=True)
+class PythonRun:
+    """What a Python interpreter line runs: a module (`-m x`) or a script, and its arguments."""
+
+    module: str | None
+    script: str | None
+    arguments: tuple[str, ...]
+
+
+def python_run(argv: Sequence[str]) -> PythonRun | None:
+    """`python -u -m celery -A x` → module celery; `python manage.py rqworker` → script
+    manage.py; `./manage.py rqworker` (a script run by its shebang) → script ./manage.py.
+    None for other programs and for `python -c`."""
+    if not argv:
+        return None
+    if not is_python(argv[0]):
+        return PythonRun(None, argv[0], tuple(argv[1:])) if argv[0].endswith(".py") else None
+    index = 1
+    while index < len(argv):
+        word = argv[index]
+        if word == "-m" and index + 1 < len(argv):
+            return PythonRun(argv[index + 1].removesuffix(".__main__"), None, tuple(argv[index + 2 :]))
+        if word.startswith("-m") and len(word) > 2:
+            return PythonRun(word[2:], None, tuple(argv[index + 1 :]))
+        if word == "-c":
+            return None
+        if word in ("-W", "-X"):
+            index += 2
+        elif word.startswith("-"):
+            index += 1
+        else:
+            return PythonRun(None, word, tuple(argv[index + 1 :]))
+    return None

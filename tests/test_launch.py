@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from forklint.launch import LaunchCommand, find_launch_commands
+from forklint.launch import LaunchCommand, find_launch_commands, project_script
 from forklint.launch_cli import WorkerLaunch, find_worker_launches, worker_launch
 
 
@@ -137,6 +137,21 @@ FILE_CASES = {
             )
         },
         [("chart/templates/w.yaml", 5, "kubernetes", ("dramatiq", "app.broker", "--processes", "2"), None)],
+    ),
+    "entrypoint-functions": (
+        {
+            "bin/docker-entrypoint": (
+                "#!/bin/bash\nworker() {\n  echo starting\n  export QUEUES=${QUEUES:-default}\n  exec supervisord -c worker.conf\n}\n"
+                "dev_worker() {\n  exec watchmedo auto-restart --recursive -- ./manage.py rq worker $QUEUES\n}\n"
+                "server() {\n  exec gunicorn -w${WEB_WORKERS:-4} app.wsgi:app\n}\n"
+                'case "$1" in\n  worker)\n    shift\n    worker\n    ;;\nesac\n'
+            )
+        },
+        [
+            ("bin/docker-entrypoint", 5, "shell", ("supervisord", "-c", "worker.conf"), "worker"),
+            ("bin/docker-entrypoint", 8, "shell", ("./manage.py", "rq", "worker", "$QUEUES"), "dev_worker"),  # QUEUES was set in worker(),
+            ("bin/docker-entrypoint", 11, "shell", ("gunicorn", "-w4", "app.wsgi:app"), "server"),
+        ],
     ),
     "entrypoint-case": (
         {
@@ -270,7 +285,7 @@ LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
     "gunicorn env args": ("GUNICORN_CMD_ARGS='--preload -w 3' gunicorn app:app", W("gunicorn", app="app:app", concurrency=3, preload=True)),
     # not workers
     "uwsgi": ("uwsgi --ini app.ini", None),
-    "echo": ("echo celery -A x worker", None),
+    "python -c": ("python -c 'import x' celery -A x worker", None),
 }
 
 
@@ -360,3 +375,21 @@ def test_procfile_names_a_console_script(tmp_path: Path) -> None:
     })
     procfile = [c for c in find_launch_commands(tmp_path) if c.source == "procfile"]
     assert [(c.argv, c.name, c.target) for c in procfile] == [(("dallinger_heroku_worker",), "worker", "dallinger.heroku.worker:main")]
+
+
+def test_project_script(tmp_path: Path) -> None:
+    # redash runs `./manage.py rq worker` from supervisord and `/app/manage.py` from its entrypoint.
+    _tree(tmp_path, {
+        "manage.py": "", "bin/worker.py": "",
+        "worker.conf": "[program:worker]\ncommand=./manage.py rq worker %(ENV_QUEUES)s\n",
+        "bin/docker-entrypoint": "exec /app/manage.py rq scheduler\n",
+        "deploy/Procfile": "a: python -u bin/worker.py\nb: python -m rq.cli worker\nc: ./missing.py\n",
+    })
+    found = {(c.path, c.line): project_script(tmp_path, c) for c in find_launch_commands(tmp_path)}
+    assert found == {
+        ("bin/docker-entrypoint", 1): tmp_path / "manage.py",
+        ("deploy/Procfile", 1): tmp_path / "bin/worker.py",
+        ("deploy/Procfile", 2): None,
+        ("deploy/Procfile", 3): None,
+        ("worker.conf", 2): tmp_path / "manage.py",
+    }
