@@ -96,7 +96,8 @@ def find_launch_commands(
             scripts.append((relative, text, reader))
             continue
         try:
-            found.extend(read_systemd(relative, text, root) if reader is read_systemd else reader(relative, text))
+            rooted = reader in (read_systemd, read_kubernetes)
+            found.extend(reader(relative, text, root) if rooted else reader(relative, text))  # type: ignore[call-arg]
         except Exception:  # noqa: BLE001 - a malformed launch file never stops a run
             continue
     keep = set(WORKER_PROGRAMS if programs is None else programs)
@@ -403,10 +404,16 @@ def _split_compose_string(text: str) -> list[str]:
     return [w for w in split_words(text.replace("\n", " "))]
 
 
-def read_kubernetes(path: str, text: str) -> list[LaunchCommand]:
-    """`command:`/`args:` of every container in Kubernetes or Helm manifests."""
+def read_kubernetes(path: str, text: str, root: Path | None = None) -> list[LaunchCommand]:
+    """`command:`/`args:` of every container in Kubernetes or Helm manifests.
+
+    A Helm template's `command: {{ toJson .Values.worker.command }}` is read from the
+    chart's values.yaml.
+    """
     if "containers" not in text:
         return []
+    if root is not None and "/templates/" in f"/{path}" and ".Values." in text:
+        text = _with_helm_values(text, root / path)
     documents = _yaml_documents(text)
     if not documents:
         return _kubernetes_by_lines(path, text)
@@ -418,6 +425,43 @@ def read_kubernetes(path: str, text: str) -> list[LaunchCommand]:
             env = _yaml_env(entries["env"][1]) if "env" in entries else {}
             found += _container_commands(path, "kubernetes", name or "", entries, env)
     return found
+
+
+_HELM_COMMAND = re.compile(r"^(\s*-?\s*)(command|args):\s*(\{\{.*\}\})?\s*$")
+_HELM_VALUE = re.compile(r"\.Values\.([A-Za-z0-9_.]+)")
+
+
+def _with_helm_values(text: str, template: Path) -> str:
+    """`command:` lines that name a list in values.yaml get that list, on the same line."""
+    chart = template.parent
+    while chart.name != "templates" and chart != chart.parent:
+        chart = chart.parent
+    values_text = _read(chart.parent / "values.yaml", MAX_BYTES)
+    try:
+        values = yaml.safe_load(values_text) if values_text else None
+    except yaml.YAMLError:
+        return text
+    if not isinstance(values, dict):
+        return text
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        match = _HELM_COMMAND.match(line)
+        if not match:
+            continue
+        expression, at = match[3], index
+        if expression is None and index + 1 < len(lines) and lines[index + 1].strip().startswith("{{"):
+            expression, at = lines[index + 1].strip(), index + 1  # `command:` then `{{- toYaml ... | nindent }}`
+        reference = _HELM_VALUE.search(expression or "")
+        if reference is None:
+            continue
+        value: object = values
+        for key in reference[1].split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            lines[index] = f"{match[1]}{match[2]}: {json.dumps([str(v) for v in value])}"
+            if at != index:
+                lines[at] = ""
+    return "\n".join(lines)
 
 
 def _containers(node: yaml.Node) -> Iterator[yaml.Node]:
@@ -585,6 +629,7 @@ def _environment_file(unit: Path, written: str) -> dict[str, str]:
 
 # --- shell scripts and Makefiles --------------------------------------------------------
 
+_ARGUMENT_TEST = re.compile(r"""^(?:el)?if\s+\[\[?\s*["']?\$\{?1\}?["']?\s*==?\s*["']?([\w.:-]+)["']?\s*\]""")
 _FUNCTION = re.compile(r"^(?:function\s+([A-Za-z_][\w.-]*)\s*(?:\(\s*\))?|([A-Za-z_][\w.-]*)\s*\(\s*\))\s*\{?(.*)$")
 _CASE_LABEL = re.compile(r"""^\s*\(?\s*(["']?[^\s()"'|]+["']?(?:\s*\|\s*["']?[^\s()"'|]+["']?)*)\s*\)\s*(.*)$""")
 
@@ -615,6 +660,11 @@ def read_shell_script(path: str, text: str) -> list[LaunchCommand]:
         if stripped.startswith("esac"):
             in_case, label = max(0, in_case - 1), None
             continue
+        test = _ARGUMENT_TEST.match(stripped)
+        if test:
+            label = test[1]  # `if [ "$1" = "worker" ]; then exec celery ...`
+        elif re.match(r"^(fi|else)\b", stripped):
+            label = None
         match = _CASE_LABEL.match(stripped) if in_case else None
         if match and not stripped.startswith("case"):
             label = match[1].split("|")[0].strip().strip("\"'")

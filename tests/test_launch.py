@@ -153,6 +153,39 @@ FILE_CASES = {
             ("bin/docker-entrypoint", 11, "shell", ("gunicorn", "-w4", "app.wsgi:app"), "server"),
         ],
     ),
+    "entrypoint-if": (
+        {
+            "docker/start.sh": (
+                '#!/bin/sh\nset -e\nif [ "$1" = "worker" ]; then\n  exec celery --app=app.celery_app:app worker -O fair -c 2\nfi\n'
+                'if [ "$1" = "beat" ]; then\n  exec celery --app=app.celery_app:app beat\nfi\ngunicorn app.wsgi\n'
+            )
+        },
+        [
+            ("docker/start.sh", 4, "shell", ("celery", "--app=app.celery_app:app", "worker", "-O", "fair", "-c", "2"), "worker"),
+            ("docker/start.sh", 7, "shell", ("celery", "--app=app.celery_app:app", "beat"), "beat"),
+            ("docker/start.sh", 9, "shell", ("gunicorn", "app.wsgi"), None),
+        ],
+    ),
+    "helm-command-from-values": (
+        {
+            "helm/app/values.yaml": (
+                "configMountPath: /app/pythonpath\nworker:\n  command:\n    - /bin/sh\n    - -c\n"
+                "    - . {{ .Values.configMountPath }}/bootstrap.sh; celery --app=app.tasks:app worker --pool=prefork -c 4\n"
+                "beat:\n  command: [celery, --app=app.tasks:app, beat]\n"
+            ),
+            "helm/app/templates/deployment-beat.yaml": (
+                "kind: Deployment\nspec:\n  template:\n    spec:\n      {{- if .Values.beat }}\n      containers:\n"
+                "        - name: beat\n          image: x\n          command:\n          {{- toYaml .Values.beat.command | nindent 12 }}\n"
+                "      {{- end }}\n"
+            ),
+            "helm/app/templates/deployment-worker.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n"
+                "        - name: {{ .Chart.Name }}\n          image: x\n          command: {{  tpl (toJson .Values.worker.command) . }}\n"
+            ),
+        },
+        [("helm/app/templates/deployment-beat.yaml", 9, "kubernetes", ("celery", "--app=app.tasks:app", "beat"), "beat"),
+         ("helm/app/templates/deployment-worker.yaml", 9, "kubernetes", ("celery", "--app=app.tasks:app", "worker", "--pool=prefork", "-c", "4"), "TEMPLATE")],
+    ),
     "entrypoint-case": (
         {
             "docker-entrypoint.sh": (
