@@ -43,7 +43,8 @@ _TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", 
 # Programs worth keeping from a shell script or a Makefile, where most lines are not
 # launches. Dedicated launch files (Procfile, CMD, ExecStart, ...) keep every command.
 WORKER_PROGRAMS = frozenset(
-    {"supervisord", "rq", "rqworker", "celery", "huey_consumer", "huey_consumer.py", "dramatiq", "dramatiq-gevent", "gunicorn",
+    {"supervisord", "rq", "rqworker", "celery", "huey_consumer", "huey_consumer.py", "dramatiq", "dramatiq-gevent",
+     "gunicorn",
      "flask", "manage.py", "django-admin", "django-admin.py", "uwsgi", "arq"}
 )
 
@@ -68,6 +69,25 @@ class LaunchCommand:
     text: str = ""  # the command as written
     name: str | None = None
     target: str | None = None
+
+    @property
+    def where(self) -> str:
+        """`Procfile:3`: the launch line, as `--format full` prints it."""
+        return f"{self.path}:{self.line}"
+
+    def to_json(self) -> dict[str, object]:
+        """Plain data for `--format json`."""
+        data: dict[str, object] = {
+            "path": self.path,
+            "line": self.line,
+            "source": self.source,
+            "argv": list(self.argv),
+            "text": self.text,
+        }
+        data.update({k: v for k, v in (("name", self.name), ("target", self.target)) if v is not None})
+        if self.env:
+            data["env"] = dict(self.env)
+        return data
 
 
 _Reader = Callable[[str, str], list[LaunchCommand]]
@@ -158,6 +178,9 @@ def _read(path: Path, max_bytes: int) -> str | None:
         return None
 
 
+_DOCKERFILES = ("dockerfile", "containerfile")
+
+
 def _reader_for(path: Path) -> _Reader | None:
     """The reader for a file, chosen by its name (and, for a few, its folder)."""
     name = path.name
@@ -168,7 +191,7 @@ def _reader_for(path: Path) -> _Reader | None:
     lower = name.lower()
     if lower == "procfile" or lower.startswith(("procfile.", "procfile_", "procfile-")):
         return read_procfile
-    if lower == "dockerfile" or lower.startswith("dockerfile.") or lower.endswith(".dockerfile") or lower.startswith("containerfile"):
+    if lower in _DOCKERFILES or lower.startswith(("dockerfile.", "containerfile.")) or lower.endswith(".dockerfile"):
         return read_dockerfile
     if fnmatch(lower, "docker-compose*.y*ml") or fnmatch(lower, "compose*.y*ml"):
         return read_compose
@@ -421,7 +444,8 @@ def read_kubernetes(path: str, text: str, root: Path | None = None) -> list[Laun
     for document in documents:
         for container in _containers(document):
             entries = _mapping(container)
-            name = str(entries["name"][1].value) if "name" in entries and isinstance(entries["name"][1], yaml.ScalarNode) else None
+            named = entries.get("name")
+            name = str(named[1].value) if named and isinstance(named[1], yaml.ScalarNode) else None
             env = _yaml_env(entries["env"][1]) if "env" in entries else {}
             found += _container_commands(path, "kubernetes", name or "", entries, env)
     return found
@@ -551,6 +575,9 @@ def _ini_sections(text: str) -> Iterator[tuple[str, dict[str, tuple[int, str]]]]
     yield section, entries
 
 
+_SUPERVISOR_ENVIRONMENT = re.compile(r'''([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("[^"]*"|'[^']*'|[^,]*)''')
+
+
 def _untemplated(text: str) -> str:
     """Jinja/Django tags out of a templated ini file: `{{ x }}` → TEMPLATE, `{% ... %}` → ``."""
     if "{{" not in text and "{%" not in text:
@@ -577,7 +604,7 @@ def read_supervisord(path: str, text: str) -> list[LaunchCommand]:
         line, command = entries["command"]
         env: dict[str, str] = {}
         if "environment" in entries:
-            for item in re.findall(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("[^"]*"|\'[^\']*\'|[^,]*)', entries["environment"][1]):
+            for item in _SUPERVISOR_ENVIRONMENT.findall(entries["environment"][1]):
                 env[item[0]] = _supervisor_expand(item[1].strip("\"'"), program)
         expanded = _supervisor_expand(command, program)
         found += _commands(path, line, "supervisord", commands_in(expanded, env), command, program)
@@ -674,7 +701,13 @@ def read_shell_script(path: str, text: str) -> list[LaunchCommand]:
                 continue
             found.append(
                 LaunchCommand(
-                    path, number, "shell", command.argv, dict(command.env), line.strip(), command.label or label or function
+                    path,
+                    number,
+                    "shell",
+                    command.argv,
+                    dict(command.env),
+                    line.strip(),
+                    command.label or label or function,
                 )
             )
         export = re.match(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)", stripped) or re.match(
@@ -790,7 +823,8 @@ def read_setup_py(path: str, text: str) -> list[LaunchCommand]:
         for keyword in node.keywords:
             if keyword.arg != "entry_points":
                 continue
-            value = assigned.get(keyword.value.id, keyword.value) if isinstance(keyword.value, ast.Name) else keyword.value
+            value = keyword.value
+            value = assigned.get(value.id, value) if isinstance(value, ast.Name) else value
             if not isinstance(value, ast.Dict):
                 continue
             for key, item in zip(value.keys, value.values):

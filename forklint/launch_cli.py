@@ -42,6 +42,19 @@ class WorkerLaunch:
     forks: bool | None = True
     command: LaunchCommand | None = field(default=None, compare=False)
 
+    def to_json(self) -> dict[str, object]:
+        """Plain data for `--format json`: the fields that are set, and the launch line."""
+        data: dict[str, object] = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.name == "command":
+                continue
+            if value not in (None, ()) or item.name in ("runner", "forks"):
+                data[item.name] = list(value) if isinstance(value, tuple) else value
+        if self.command is not None:
+            data["launch"] = self.command.to_json()
+        return data
+
 
 def worker_launch(command: LaunchCommand) -> WorkerLaunch | None:
     """The worker `command` starts, if any runner reads it as one."""
@@ -244,8 +257,10 @@ _CELERY_VALUES = _names(
     "--soft-time-limit -X --exclude-queues -I --include --statedb --scheduler --uid --gid --umask "
     "--executable -O",
 )
-_CELERY_FLAGS = _names(flag="-B --beat -E --task-events -D --detach --without-gossip --without-mingle --without-heartbeat "
-                       "-q --quiet -C --no-color --purge --discard")
+_CELERY_FLAGS = _names(
+    flag="-B --beat -E --task-events -D --detach --without-gossip --without-mingle --without-heartbeat "
+    "-q --quiet -C --no-color --purge --discard"
+)
 _CELERY_NOT_FORKING = {"solo", "threads", "gevent", "eventlet", "custom"}
 
 

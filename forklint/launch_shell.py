@@ -19,7 +19,10 @@ _REDIRECTIONS = frozenset({">", ">>", "<", "<<", "<<<", ">&", "<&", "&>", "&>>",
 # Shell words that may stand before a command without being it.
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "command", "builtin"})
 # Words that start no process worth reading: the ends of blocks, and tests (`[ -n "$X" ] && ...`).
-_TERMINATORS = frozenset({"fi", "done", "esac", "}", "case", "for", "function", "[", "[[", "test", ":", "true", "false", "shift", "set", "echo", "printf", "cd", "source", "."})
+_TERMINATORS = frozenset(
+    {"fi", "done", "esac", "}", "case", "for", "function", "[", "[[", "test", ":", "true", "false", "shift", "set",
+     "echo", "printf", "cd", "source", "."}
+)
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON = re.compile(r"^python[0-9.]*$")
 
@@ -132,7 +135,8 @@ def _unwrapped(words: list[str], env: dict[str, str], label: str | None) -> list
             if head in ("timeout", "chrt", "taskset") and words:
                 words = words[1:]  # the duration / priority / mask
         elif head in ("uv", "poetry", "pipenv", "pdm", "hatch", "rye") and words[1:2] == ["run"]:
-            words = _drop_options(words[2:], takes_value={"--with", "--python", "-p", "--env", "-e", "--package", "--extra"})
+            takes_value = {"--with", "--python", "-p", "--env", "-e", "--package", "--extra"}
+            words = _drop_options(words[2:], takes_value=takes_value)
         elif head == "uvx" or head == "pipx" and words[1:2] == ["run"]:
             words = _drop_options(words[1 if head == "uvx" else 2 :], takes_value={"--from", "--with", "--python"})
         else:

@@ -11,8 +11,24 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from forklint.launch import LaunchCommand, find_launch_commands, project_script
+from forklint.launch import (
+    find_launch_commands,
+    project_script,
+    read_compose,
+    read_dockerfile,
+    read_kubernetes,
+    read_makefile,
+    read_procfile,
+    read_pyproject,
+    read_setup_cfg,
+    read_setup_py,
+    read_shell_script,
+    read_supervisord,
+    read_systemd,
+)
 from forklint.launch_cli import WorkerLaunch, find_worker_launches, worker_launch
 
 
@@ -426,3 +442,44 @@ def test_project_script(tmp_path: Path) -> None:
         ("deploy/Procfile", 3): None,
         ("worker.conf", 2): tmp_path / "manage.py",
     }
+
+
+def test_json_carries_the_launch_line(tmp_path: Path) -> None:
+    _tree(tmp_path, {"Procfile": "worker: exec env DJANGO_SETTINGS_MODULE=s celery -A app worker -P solo\n"})
+    [launch] = find_worker_launches(tmp_path)
+    assert launch.command is not None and launch.command.where == "Procfile:1"
+    assert launch.to_json() == {
+        "runner": "celery",
+        "app": "app",
+        "pool": "solo",
+        "forks": False,
+        "launch": {
+            "path": "Procfile",
+            "line": 1,
+            "source": "procfile",
+            "argv": ["celery", "-A", "app", "worker", "-P", "solo"],
+            "text": "exec env DJANGO_SETTINGS_MODULE=s celery -A app worker -P solo",
+            "name": "worker",
+            "env": {"DJANGO_SETTINGS_MODULE": "s"},
+        },
+    }
+
+
+READERS = [
+    read_compose, read_dockerfile, read_kubernetes, read_makefile, read_procfile, read_pyproject,
+    read_setup_cfg, read_setup_py, read_shell_script, read_supervisord, read_systemd,
+]
+
+
+_PIECES = [*"abc -=:\"'\\\n\t[]{}()$%#;&|<>.,/", "{{", "[program:x]\ncommand=", "services:\n  w:\n    command: ",
+           "containers:\n  - command: ", "[Service]\nExecStart=", "CMD ", "ENTRYPOINT [", "case $1 in\n", "w:\n\t"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=60))
+def test_readers_never_raise(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for reader in READERS:
+        for command in reader("f", text):
+            assert command.argv and command.line >= 1
+            worker_launch(command)
