@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Callable, Collection, Iterator, Literal, Mapping
+from typing import Callable, Collection, Iterator, Literal, Mapping, Sequence
 
 import yaml
 
@@ -116,7 +116,7 @@ def find_launch_commands(
             scripts.append((relative, text, reader))
             continue
         try:
-            rooted = reader in (read_systemd, read_kubernetes)
+            rooted = reader in (read_systemd, read_kubernetes, read_compose)
             found.extend(reader(relative, text, root) if rooted else reader(relative, text))  # type: ignore[call-arg]
         except Exception:  # noqa: BLE001 - a malformed launch file never stops a run
             continue
@@ -149,12 +149,54 @@ def project_script(root: Path, command: LaunchCommand) -> Path | None:
     beside the launch file, then from the root with its leading folders dropped one by one.
     """
     run = python_run(command.argv)
-    if run is None or run.script is None or "$" in run.script:
+    if run is None or run.script is None:
         return None
-    parts = [p for p in run.script.split("/") if p not in ("", ".")]
+    found = _project_file(root, command, run.script)
+    return root / found if found else None
+
+
+def follow(
+    root: Path, command: LaunchCommand, commands: Sequence[LaunchCommand], depth: int = 5
+) -> list[LaunchCommand]:
+    """What `command` ends up running, through the project's own launch files.
+
+    `["/app/bin/docker-entrypoint", "worker"]` runs the `worker` branch (or function) of
+    that script; `supervisord -c worker.conf` runs that file's programs. Each step is
+    followed `depth` times at most; a command that leads nowhere further is its own end.
+    """
+    if depth <= 0 or not command.argv:
+        return [command]
+    by_path: dict[str, list[LaunchCommand]] = {}
+    for other in commands:
+        by_path.setdefault(other.path, []).append(other)
+    if program_name(command.argv[0]) == "supervisord":
+        words = list(command.argv)
+        config = words[words.index("-c") + 1] if "-c" in words[:-1] else None
+        found = _project_file(root, command, config) if config else None
+        steps = [c for c in by_path.get(found or "", []) if c.source == "supervisord"]
+    else:
+        found = _project_file(root, command, command.argv[0])
+        branch = command.argv[1] if len(command.argv) > 1 else None
+        steps = [c for c in by_path.get(found or "", []) if c.source == "shell" and c.name == branch]
+    if not steps:
+        return [command]
+    return [end for step in steps if step != command for end in follow(root, step, commands, depth - 1)]
+
+
+def _project_file(root: Path, command: LaunchCommand, written: str) -> str | None:
+    """The root-relative path of a file a command names (`/app/bin/x`, `./x`), if in the project."""
+    if "$" in written:
+        return None
+    parts = [p for p in written.split("/") if p not in ("", ".")]
     folder = (root / command.path).parent
     candidates = [folder.joinpath(*parts)] + [root.joinpath(*parts[i:]) for i in range(len(parts))]
-    return next((c for c in candidates if c.is_file()), None)
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                return None
+    return None
 
 
 def _launch_files(root: Path) -> Iterator[Path]:
@@ -350,10 +392,18 @@ def _yaml_documents(text: str) -> list[yaml.Node]:
 
 
 def _mapping(node: yaml.Node | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-    """A mapping node's entries by key: (key node, value node)."""
+    """A mapping node's entries by key: (key node, value node), with `<<: *defaults` merged."""
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {str(k.value): (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag == "tag:yaml.org,2002:merge":
+            merged = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in merged:
+                for name, entry in _mapping(source).items():
+                    entries.setdefault(name, entry)  # the mapping's own keys win, wherever they stand
+    own = {str(k.value): (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value != "<<"}
+    return {**entries, **own}
 
 
 def _strings(node: yaml.Node | None) -> list[str] | None:
@@ -380,16 +430,45 @@ def _yaml_env(node: yaml.Node | None) -> dict[str, str]:
     return env
 
 
-def read_compose(path: str, text: str) -> list[LaunchCommand]:
-    """Each service's `entrypoint:` + `command:`, strings or lists, with its `environment:`."""
+def read_compose(path: str, text: str, root: Path | None = None) -> list[LaunchCommand]:
+    """Each service's `entrypoint:` + `command:`, strings or lists, with its `environment:`.
+
+    A service built here (`build: .`) with a `command:` and no `entrypoint:` runs its
+    command through the Dockerfile's ENTRYPOINT, which is put in front.
+    """
     found: list[LaunchCommand] = []
     for document in _yaml_documents(text):
         services = _mapping(document).get("services")
         for name, (key, service) in _mapping(services[1] if services else None).items():
             entries = _mapping(service)
             env = _yaml_env(entries["environment"][1]) if "environment" in entries else {}
-            found += _container_commands(path, "compose", name, entries, env)
+            prefix: list[str] = []
+            if root is not None and "build" in entries and "command" in entries and "entrypoint" not in entries:
+                prefix = _built_entrypoint(root / path, entries["build"][1])
+            found += _container_commands(path, "compose", name, entries, env, prefix)
     return found
+
+
+def _built_entrypoint(compose: Path, build: yaml.Node) -> list[str]:
+    """The exec-form ENTRYPOINT of the Dockerfile a compose `build:` names, if any."""
+    context, dockerfile = ".", "Dockerfile"
+    if isinstance(build, yaml.ScalarNode):
+        context = str(build.value)
+    else:
+        entries = _mapping(build)
+        named = {k: str(v.value) for k, (_, v) in entries.items() if isinstance(v, yaml.ScalarNode)}
+        context, dockerfile = named.get("context", context), named.get("dockerfile", dockerfile)
+    if "://" in context or "$" in context + dockerfile:
+        return []
+    text = _read(compose.parent / context / dockerfile, MAX_BYTES)
+    entrypoint: list[str] = []
+    for _, line in _logical_lines(text or ""):
+        match = re.match(r"^\s*(FROM|ENTRYPOINT)\s+(.*)$", line, re.IGNORECASE)
+        if match and match[1].upper() == "FROM":
+            entrypoint = []
+        elif match:
+            entrypoint = _json_list(match[2].strip()) or []  # a shell-form ENTRYPOINT: left out
+    return entrypoint
 
 
 def _container_commands(
@@ -398,6 +477,7 @@ def _container_commands(
     name: str,
     entries: dict[str, tuple[yaml.Node, yaml.Node]],
     env: dict[str, str],
+    prefix: Sequence[str] = (),
 ) -> list[LaunchCommand]:
     parts: list[str] = []
     written: list[str] = []
@@ -419,7 +499,7 @@ def _container_commands(
     if not parts:
         return []
     parts = [part.replace("$$", "$") for part in parts] if source == "compose" else parts
-    return _commands(path, line, source, exec_form(parts, env), " ".join(written), name)
+    return _commands(path, line, source, exec_form([*prefix, *parts], env), " ".join(written), name)
 
 
 def _split_compose_string(text: str) -> list[str]:

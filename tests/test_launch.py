@@ -8,6 +8,7 @@ in one command line.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forklint.launch import (
+    follow,
     find_launch_commands,
     project_script,
     read_compose,
@@ -97,6 +99,18 @@ FILE_CASES = {
         [
             ("docker-compose.yml", 3, "compose", ("celery", "-A", "app", "worker", "--max-tasks-per-child=1"), "worker"),
             ("docker-compose.yml", 9, "compose", ("rq", "worker", "-c", "app.rq_settings"), "rq"),
+        ],
+    ),
+    "compose-anchors": (
+        {
+            "docker-compose.prod.yml": (
+                "x-worker: &worker\n  image: app\n  command: celery -A app worker\n  environment:\n    A: '1'\n"
+                "services:\n  worker:\n    <<: *worker\n  fast:\n    <<: *worker\n    command: celery -A app worker -P threads\n"
+            )
+        },
+        [
+            ("docker-compose.prod.yml", 3, "compose", ("celery", "-A", "app", "worker"), "worker"),
+            ("docker-compose.prod.yml", 11, "compose", ("celery", "-A", "app", "worker", "-P", "threads"), "fast"),
         ],
     ),
     "compose-template": (
@@ -483,3 +497,44 @@ def test_readers_never_raise(pieces: list[str]) -> None:
         for command in reader("f", text):
             assert command.argv and command.line >= 1
             worker_launch(command)
+
+
+def test_follow_an_entrypoint_down_to_the_worker(tmp_path: Path) -> None:
+    # redash in small: Dockerfile CMD → entrypoint's worker() → supervisord → manage.py rq worker.
+    _tree(tmp_path, {
+        "Dockerfile": 'FROM x\nENTRYPOINT ["/app/bin/docker-entrypoint"]\nCMD ["worker"]\n',
+        "bin/docker-entrypoint": (
+            "#!/bin/bash\nworker() {\n  exec supervisord -c worker.conf\n}\nserver() {\n  exec gunicorn app.wsgi\n}\n"
+            'case "$1" in\n  worker)\n    worker\n    ;;\n  server)\n    server\n    ;;\nesac\n'
+        ),
+        "worker.conf": "[program:worker]\ncommand=./manage.py rq worker %(ENV_QUEUES)s\n",
+        "manage.py": "",
+    })
+    commands = find_launch_commands(tmp_path)
+    [cmd] = [c for c in commands if c.source == "dockerfile"]
+    assert cmd.argv == ("/app/bin/docker-entrypoint", "worker")
+    ends = follow(tmp_path, cmd, commands)
+    assert [(c.where, c.argv) for c in ends] == [("worker.conf:2", ("./manage.py", "rq", "worker", "${QUEUES}"))]
+    assert project_script(tmp_path, ends[0]) == tmp_path / "manage.py"
+    server = replace(cmd, argv=("/app/bin/docker-entrypoint", "server"))
+    assert [c.argv for c in follow(tmp_path, server, commands)] == [("gunicorn", "app.wsgi")]
+    assert follow(tmp_path, commands[-1], commands) == [commands[-1]]  # nothing further
+
+
+def test_compose_command_runs_through_the_built_entrypoint(tmp_path: Path) -> None:
+    # redash's compose: `command: worker` for a service built from the Dockerfile beside it.
+    _tree(tmp_path, {
+        "Dockerfile": 'FROM node AS frontend\nENTRYPOINT ["node"]\nFROM python\nENTRYPOINT ["/app/bin/docker-entrypoint"]\nCMD ["server"]\n',
+        "docker/Dockerfile.worker": 'FROM python\nENTRYPOINT ["tini", "--", "celery", "-A", "app"]\n',
+        "compose.yaml": (
+            "x-service: &service\n  build:\n    context: .\nservices:\n  worker:\n    <<: *service\n    command: worker\n"
+            "  celery:\n    build:\n      context: docker\n      dockerfile: Dockerfile.worker\n    command: worker -P solo\n"
+            "  other:\n    image: x\n    command: worker\n"
+        ),
+    })
+    found = [(c.name, c.argv) for c in find_launch_commands(tmp_path) if c.source == "compose"]
+    assert found == [
+        ("worker", ("/app/bin/docker-entrypoint", "worker")),
+        ("celery", ("celery", "-A", "app", "worker", "-P", "solo")),
+        ("other", ("worker",)),
+    ]
