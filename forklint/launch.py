@@ -180,7 +180,10 @@ def follow(
         steps = [c for c in by_path.get(found or "", []) if c.source == "shell" and c.name == branch]
     if not steps:
         return [command]
-    return [end for step in steps if step != command for end in follow(root, step, commands, depth - 1)]
+    # What the container or service sets reaches the processes it starts, and wins over
+    # what a script sets: entrypoints mostly give defaults (`export X=${X:-d}`).
+    steps = [replace(step, env={**step.env, **command.env}) for step in steps if step != command]
+    return [end for step in steps for end in follow(root, step, commands, depth - 1)]
 
 
 def _project_file(root: Path, command: LaunchCommand, written: str) -> str | None:

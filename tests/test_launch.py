@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forklint.launch import (
+    LaunchCommand,
     follow,
     find_launch_commands,
     project_script,
@@ -538,3 +539,25 @@ def test_compose_command_runs_through_the_built_entrypoint(tmp_path: Path) -> No
         ("celery", ("celery", "-A", "app", "worker", "-P", "solo")),
         ("other", ("worker",)),
     ]
+
+
+def test_redash_fixture_every_service_leads_to_its_launch_line() -> None:
+    # fixtures/launch_redash: compose service → Dockerfile ENTRYPOINT → entrypoint branch →
+    # supervisord → `./manage.py rq worker`, the project script that is the worker's parent.
+    root = Path(__file__).parent.parent / "fixtures" / "launch_redash"
+    commands = find_launch_commands(root)
+    def end(command: LaunchCommand) -> tuple[str, tuple[str, ...], str | None]:
+        script = project_script(root, command)
+        return command.where, command.argv[:3], script.name if script else None
+
+    ends = {c.name: [end(e) for e in follow(root, c, commands)] for c in commands if c.source == "compose"}
+    assert ends == {
+        "server": [("bin/docker-entrypoint:18", ("/usr/local/bin/gunicorn", "-b", "0.0.0.0:5000"), None)],
+        "scheduler": [("bin/docker-entrypoint:6", ("/app/manage.py", "rq", "scheduler"), "manage.py")],
+        "worker": [("worker.conf:5", ("./manage.py", "rq", "worker"), "manage.py")],
+    }
+    [server] = follow(root, next(c for c in commands if c.source == "compose" and c.name == "server"), commands)
+    assert worker_launch(server) == W("gunicorn", app="redash.wsgi:app", concurrency=4, max_tasks_per_child=1000, preload=False)
+    [worker] = follow(root, next(c for c in commands if c.source == "compose" and c.name == "worker"), commands)
+    # The compose service's QUEUES wins over the entrypoint's `export QUEUES=${QUEUES:-}`.
+    assert worker.env == {"WORKERS_COUNT": "2", "QUEUES": "queries,scheduled_queries"}
