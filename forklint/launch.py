@@ -104,10 +104,7 @@ def find_launch_commands(
     """
     found: list[LaunchCommand] = []
     scripts: list[tuple[str, str, _Reader]] = []
-    for path in _launch_files(root):
-        reader = _reader_for(path)
-        if reader is None:
-            continue
+    for path, reader in _launch_files(root):
         text = _read(path, max_bytes)
         if text is None:
             continue
@@ -202,7 +199,8 @@ def _project_file(root: Path, command: LaunchCommand, written: str) -> str | Non
     return None
 
 
-def _launch_files(root: Path) -> Iterator[Path]:
+def _launch_files(root: Path) -> Iterator[tuple[Path, _Reader]]:
+    """The files under `root` whose name says they are launch files, with their reader."""
     for folder, folders, files in os.walk(root):
         if "pyvenv.cfg" in files and folder != os.fspath(root):
             folders[:] = []  # a virtualenv under any name
@@ -211,14 +209,17 @@ def _launch_files(root: Path) -> Iterator[Path]:
             f for f in folders if f not in _SKIPPED_FOLDERS and "{{" not in f and not f.endswith(".egg-info")
         )
         for name in sorted(files):
-            yield Path(folder, name)
+            reader = _reader_for(name, folder)  # by name: no stat, no Path for the rest
+            if reader is not None:
+                yield Path(folder, name), reader
 
 
 def _read(path: Path, max_bytes: int) -> str | None:
     try:
-        if path.stat().st_size > max_bytes:
-            return None
-        return path.read_bytes().decode("utf-8", errors="replace")
+        with open(path, "rb") as file:
+            if os.fstat(file.fileno()).st_size > max_bytes:
+                return None
+            return file.read().decode("utf-8", errors="replace")
     except OSError:
         return None
 
@@ -226,9 +227,8 @@ def _read(path: Path, max_bytes: int) -> str | None:
 _DOCKERFILES = ("dockerfile", "containerfile")
 
 
-def _reader_for(path: Path) -> _Reader | None:
-    """The reader for a file, chosen by its name (and, for a few, its folder)."""
-    name = path.name
+def _reader_for(name: str, folder: str = "") -> _Reader | None:
+    """The reader for a file, chosen by its name (and, for supervisord's `.ini`, its folder)."""
     for suffix in _TEMPLATE_SUFFIXES:
         if name.endswith(suffix) and name != suffix:
             name = name[: -len(suffix)]
@@ -245,7 +245,7 @@ def _reader_for(path: Path) -> _Reader | None:
     if lower.endswith(".service"):
         return read_systemd
     if "supervisor" in lower or lower.endswith(".conf") or (
-        lower.endswith(".ini") and "supervisor" in path.parent.as_posix().lower()
+        lower.endswith(".ini") and "supervisor" in folder.lower()
     ):
         return read_supervisord
     if lower in ("makefile", "gnumakefile") or lower.endswith(".mk"):
@@ -389,9 +389,13 @@ def _yaml_documents(text: str) -> list[yaml.Node]:
                 lines.append(_TEMPLATE_EXPRESSION.sub("TEMPLATE", line))
         text = "\n".join(lines)
     try:
-        return [node for node in yaml.compose_all(text, Loader=yaml.SafeLoader) if node is not None]
+        return [node for node in yaml.compose_all(text, Loader=_YAML_LOADER) if node is not None]
     except yaml.YAMLError:
         return []
+
+
+# libyaml's loader when PyYAML was built with it: ~10x faster on big files, same nodes and marks.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _mapping(node: yaml.Node | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -516,8 +520,8 @@ def read_kubernetes(path: str, text: str, root: Path | None = None) -> list[Laun
     A Helm template's `command: {{ toJson .Values.worker.command }}` is read from the
     chart's values.yaml.
     """
-    if "containers" not in text:
-        return []
+    if not _CONTAINERS.search(text):
+        return []  # most YAML files (CI, OpenAPI, translations) are not manifests
     if root is not None and "/templates/" in f"/{path}" and ".Values." in text:
         text = _with_helm_values(text, root / path)
     documents = _yaml_documents(text)
@@ -534,6 +538,7 @@ def read_kubernetes(path: str, text: str, root: Path | None = None) -> list[Laun
     return found
 
 
+_CONTAINERS = re.compile(r"^\s*(?:containers|initContainers):", re.MULTILINE)
 _HELM_COMMAND = re.compile(r"^(\s*-?\s*)(command|args):\s*(\{\{.*\}\})?\s*$")
 _HELM_VALUE = re.compile(r"\.Values\.([A-Za-z0-9_.]+)")
 
