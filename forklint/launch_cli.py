@@ -188,6 +188,8 @@ def parse_rq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch |
         return _rq_worker("rq", arguments, env)
     if program not in ("rq", "rq.cli") or not arguments or arguments[0] not in ("worker", "worker-pool"):
         return None
+    if arguments[0] == "worker":
+        arguments = _without(arguments, ("-n",))  # `worker -n` is --name, `worker-pool -n` the size
     return _rq_worker("rq", arguments[1:], env)
 
 

@@ -308,6 +308,7 @@ LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
     "rq --worker-class=": ("rq worker --worker-class=rq.SimpleWorker --job-class pkg.Job q", W("rq", worker_class="rq.SimpleWorker", job_class="pkg.Job", queues=("q",), forks=False)),
     "rq spawn": ("rq worker -w rq.worker.SpawnWorker", W("rq", worker_class="rq.worker.SpawnWorker", forks=False)),
     "rq burst url": ("rq worker --burst -u redis://r:6379 --with-scheduler default", W("rq", queues=("default",))),
+    "rq -n is a name": ("rq worker -n 2 high", W("rq", queues=("high",))),
     "rq pool": ("rq worker-pool -n 3 high", W("rq", concurrency=3, queues=("high",))),
     "rq env class": ("RQ_WORKER_CLASS=rq.worker.SimpleWorker rq worker", W("rq", worker_class="rq.worker.SimpleWorker", forks=False)),
     "python -m rq": ("python3 -u -m rq.cli worker q", W("rq", queues=("q",))),
