@@ -10,10 +10,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Callable, Literal, Mapping, Sequence
 
 from .launch import LaunchCommand, find_launch_commands
 from .launch_shell import is_python, program_name, python_run
+
+_NO_ENV: Mapping[str, str] = MappingProxyType({})
 
 Runner = Literal["rq", "django-rq", "flask-rq", "celery", "huey", "dramatiq", "gunicorn"]
 
@@ -181,7 +184,7 @@ def _rq_worker(runner: Runner, arguments: Sequence[str], env: Mapping[str, str],
     return WorkerLaunch(**values)  # type: ignore[arg-type]
 
 
-def parse_rq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_rq(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`rq worker [-w CLASS] [-c SETTINGS] [-j JOB_CLASS] QUEUES...`, and `rq worker-pool`."""
     program, arguments = _program(argv)
     if program == "rqworker":  # rq < 0.4's script
@@ -198,7 +201,7 @@ def parse_rq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch |
 _DJANGO_VALUES = _names(settings="--settings", pythonpath="--pythonpath", verbosity="-v --verbosity")
 
 
-def parse_django_rq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_django_rq(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`python manage.py rqworker [QUEUES] [--worker-class C] [--settings S]` (and rqworker-pool)."""
     program, arguments = _program(argv)
     if program not in ("manage.py", "django-admin", "django-admin.py", "django") or not arguments:
@@ -231,7 +234,7 @@ def _without(argv: Sequence[str], options: tuple[str, ...]) -> list[str]:
 # --- Flask-RQ2 --------------------------------------------------------------------------
 
 
-def parse_flask_rq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_flask_rq(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`flask [--app APP] rq worker [QUEUES]` (Flask-RQ2); the app may come from FLASK_APP."""
     program, arguments = _program(argv)
     if program != "flask":
@@ -266,7 +269,7 @@ _CELERY_FLAGS = _names(
 _CELERY_NOT_FORKING = {"solo", "threads", "gevent", "eventlet", "custom"}
 
 
-def parse_celery(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_celery(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`celery -A APP worker [-P POOL] [-c N] [--max-tasks-per-child N] [-Q queues]`.
 
     Celery 4's `celery worker -A APP` order is read too; `beat`, `flower`, `inspect`
@@ -307,7 +310,7 @@ _HUEY_FLAGS = _names(flag="-n --no-periodic -u --utc --localtime -v --verbose -q
                      "-C --disable-health-check -S --simple")
 
 
-def parse_huey(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_huey(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`huey_consumer[.py] pkg.huey -k process -w 4`, and Django's `manage.py run_huey`."""
     program, arguments = _program(argv)
     django = program in ("manage.py", "django-admin", "django-admin.py") and arguments[:1] == ["run_huey"]
@@ -338,7 +341,7 @@ _DRAMATIQ_VALUES = _names(
 _DRAMATIQ_FLAGS = _names(spawn="--use-spawn", flag="--watch-use-polling -v --verbose --skip-logging")
 
 
-def parse_dramatiq(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_dramatiq(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`dramatiq BROKER [MODULES...] [--processes N] [--threads N] [--use-spawn]`."""
     program, arguments = _program(argv)
     django = program in ("manage.py", "django-admin") and arguments[:1] == ["rundramatiq"]
@@ -394,7 +397,7 @@ _GUNICORN_FLAGS = _names(preload="--preload", flag="--reload -D --daemon --check
                          "--capture-output --enable-stdio-inheritance --reuse-port --no-sendfile --spew")
 
 
-def parse_gunicorn(argv: Sequence[str], env: Mapping[str, str] = {}) -> WorkerLaunch | None:
+def parse_gunicorn(argv: Sequence[str], env: Mapping[str, str] = _NO_ENV) -> WorkerLaunch | None:
     """`gunicorn [-w N] [--preload] [-k CLASS] [-c CONFIG] APP`: a forking parent of web workers."""
     program, arguments = _program(argv)
     if program not in ("gunicorn", "gunicorn.app.wsgiapp"):
