@@ -170,8 +170,40 @@ def _download(app: App) -> Path | None:
         capture_output=True, text=True,
     )
     if result.returncode != 0:
-        print(result.stderr.strip()[-2000:], file=sys.stderr)
+        # pip prepares an sdist's metadata, which fails when its build requirements do not
+        # resolve (weblate, pretix); the file itself is still on the index.
+        print(f"ecosystem: {app.pin}: pip download failed, fetching the file from the index", file=sys.stderr)
+        _fetch_from_index(app)
     return _cached_sdist(app)
+
+
+def _fetch_from_index(app: App) -> None:
+    """Download the sdist named in the package index's JSON listing (PEP 691), checked
+    against its sha256; the index is pip's (PIP_INDEX_URL, else pip's default)."""
+    import hashlib
+    import urllib.request
+
+    from pip._internal.models.index import PyPI  # pip's default index, as pip itself uses it
+
+    index = os.environ.get("PIP_INDEX_URL", PyPI.simple_url).rstrip("/")
+    name = re.sub(r"[-_.]+", "-", app.package).lower()
+    request = urllib.request.Request(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            listing = json.load(response)
+        stem = name.replace("-", "_")
+        for entry in listing.get("files", []):
+            filename = entry["filename"]
+            if filename.lower().replace("-", "_").startswith(f"{stem}_{app.version}.") and filename.endswith((".tar.gz", ".zip")):
+                with urllib.request.urlopen(entry["url"], timeout=600) as response:
+                    data = response.read()
+                if hashlib.sha256(data).hexdigest() != entry.get("hashes", {}).get("sha256"):
+                    print(f"ecosystem: {filename}: sha256 does not match the index", file=sys.stderr)
+                    return
+                (SDISTS / filename).write_bytes(data)
+                return
+    except (OSError, ValueError, KeyError) as error:
+        print(f"ecosystem: {app.pin}: {error}", file=sys.stderr)
 
 
 def _cached_sdist(app: App) -> Path | None:
