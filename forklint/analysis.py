@@ -154,13 +154,21 @@ class Analysis:
         steps = [(h.function, h.line) for h in reached.hops] + [(reached.function, line)]
         return " → ".join(f"{fn.facts.qualname} ({fn.module.display}:{at})" for fn, at in steps)
 
+    def parent_id(self, job: Job) -> str:
+        """Which parent forks the job's children: what a parent-level fix changes (unique
+        across the projects of one run)."""
+        parent = self.parent(job)
+        if parent.known and parent.places:
+            return " | ".join(sorted({place.description for place in parent.places}))
+        return f"{self.project.root}: the {job.adapter.title} worker's parent"
+
     def at_job(self, job: Job, code: str, name: str, message: str, chain: tuple[ChainLink, ...] = (),
-               plan: FixPlan | None = None) -> Diagnostic:
+               plan: FixPlan | None = None, group: str | None = None) -> Diagnostic:
         """A diagnostic reported at the job's `def` (name), silenced by noqa on its decorators too."""
         fn = job.function
         pos = fn.facts.name_pos
         return Diagnostic(
             code, name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
             job=fn.qualified, chain=chain, fork_model=job.fork.kind,
-            noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan,
+            noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan, group=group,
         )

@@ -18,6 +18,7 @@ from .config import ConfigError
 from .diagnostics import Diagnostic
 from .engine import RunResult, display_path, lint_paths
 from .fix import MAX_PASSES, FixError, FixOutcome, fix_loop, unified_diff, write_atomically
+from .grouping import group_findings
 from .report import FORMAT_NAMES, write_report
 from .sources import Sources
 
@@ -162,7 +163,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         diagnostics, baselined = result.diagnostics, 0
         if baseline_file is not None:
             diagnostics, baselined = drop_baselined(diagnostics, baseline_file, sources)
-        if add_noqa:
+        if add_noqa:  # every site, so that each is silenced
             added = add_noqa_comments(diagnostics)
             click.echo(f"forklint: added {_count(added.comments, 'noqa comment')} in {_count(added.files, 'file')}"
                        + (f"; {len(added.skipped)} on lines that cannot take a comment" if added.skipped else ""),
@@ -170,6 +171,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             diagnostics = added.skipped  # what is left to report
         for warning in result.warnings:
             click.echo(warning, err=True)
+        diagnostics = group_findings(diagnostics)
         write_report(diagnostics, output_format, output_file, sources, show_statistics)
     except (ConfigError, CatalogueError, BaselineError) as error:
         click.echo(f"forklint: error: {error}", err=True)

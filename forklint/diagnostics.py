@@ -13,6 +13,16 @@ class ChainLink:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another site of the same root cause, folded into one finding (see grouping.py)."""
+
+    path: str
+    line: int
+    col: int
+    job: str | None = None
+
+
+@dataclass(frozen=True)
 class Edit:
     """Replace [start, end) (1-based line/col) with `content`."""
 
@@ -75,6 +85,10 @@ class Diagnostic:
     plan: FixPlan | None = field(default=None, compare=False)
     # Other lines where a `# noqa` also silences it (a job's `def` and decorators).
     noqa_lines: tuple[int, ...] = field(default=(), compare=False)
+    # The root cause: findings of one code with one group are one thing to change (one
+    # parent lacking configure_mappers()), reported once with the other sites `related`.
+    group: str | None = field(default=None, compare=False)
+    related: tuple[Related, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -98,10 +98,11 @@ def test_unused_noqa_is_off_unless_selected(shop: Path) -> None:
         ["shop/tasks.py:4:36:", "FRK100"],
         ["shop/tasks.py:10:5:", "FRK104"],
         ["shop/tasks.py:18:22:", "FRK100"],
-        ["shop/tasks.py:36:5:", "FRK104"],
-        ["shop/tasks.py:45:5:", "FRK104"],
-        ["shop/tasks.py:52:5:", "FRK104"],
     ]
+    # The six `import requests` sites are one finding; a noqa silences its own site only,
+    # so the finding counts the three other jobs whose sites have no noqa.
+    grouped = next(line for line in both.stdout.splitlines() if line.split(" ")[1] == "FRK104")
+    assert grouped.endswith("the same for 3 more jobs (build_daily_report, sync_product, refresh_exchange_rates)")
 
     pyproject = shop / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.forklint]\nselect = ["FRK100"]\n')

@@ -115,6 +115,12 @@ def _result(d: Diagnostic, rule_index: int | None) -> dict[str, object]:
     }
     if rule_index is not None:
         result["ruleIndex"] = rule_index
+    if d.related:  # the other sites of the same root cause
+        result["relatedLocations"] = [
+            {"id": index, **_location(site.path, {"startLine": site.line, "startColumn": site.col}),
+             "message": {"text": site.job or "the same root cause"}}
+            for index, site in enumerate(d.related, start=1)
+        ]
     if d.chain:
         result["codeFlows"] = [{"threadFlows": [{"locations": [_chain_step(link) for link in d.chain]}]}]
     if d.fix is not None and d.fix.edits:

@@ -55,6 +55,10 @@ def full(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
             # One hop a line, the function names lined up under the first one.
             lead = "= chain: " if index == 0 else "       → "
             lines.append(f"{gutter} {lead}{link.function} ({link.path}:{link.line})")
+        for index, site in enumerate(d.related):
+            lead = "= also:  " if index == 0 else "         "
+            job = f" ({site.job})" if site.job else ""
+            lines.append(f"{gutter} {lead}{site.path}:{site.line}:{site.col}{job}")
         if d.fix is not None:
             lines.append(f"{gutter} = fix ({d.fix.applicability}): {d.fix.description}")
         blocks.append("\n".join(lines) + "\n")

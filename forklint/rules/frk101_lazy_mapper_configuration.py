@@ -104,4 +104,5 @@ class LazyMapperConfiguration(Rule):
                 analysis, job, ["from sqlalchemy.orm import configure_mappers", "configure_mappers()"],
                 "call configure_mappers()", preload=True,
             )
-            yield analysis.at_job(job, self.code, self.name, message, chain, plan)
+            # One parent lacking configure_mappers() is one thing to fix, however many jobs.
+            yield analysis.at_job(job, self.code, self.name, message, chain, plan, group=analysis.parent_id(job))

@@ -100,6 +100,7 @@ class ImportInJob(Rule):
                         self.code, self.name, message, fn.module.display, imp.pos.line, imp.pos.col,
                         imp.pos.end_line, imp.pos.end_col, job=job.function.qualified, chain=chain,
                         fork_model=job.fork.kind, plan=plans.move_import(analysis, fn, imp, target),
+                        group=f"{analysis.parent_id(job)}: {target}",  # the parent loading it fixes them all
                     )
 
 

@@ -128,5 +128,5 @@ class CacheFilledInChild(Rule):
         return Diagnostic(
             self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
             job=job.function.qualified, chain=analysis.chain(reached, pos.line), fork_model=job.fork.kind,
-            plan=plan,
+            plan=plan, group=f"{fn.module.display}: {fn.qualified}",
         )

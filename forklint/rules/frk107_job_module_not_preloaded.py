@@ -88,4 +88,5 @@ class JobModuleNotPreloaded(Rule):
                 f"the worker does not import it before the fork; import {module.name} in {where}"
             )
             plan = plans.in_parent(analysis, job, [], f"import {module.name}", preload=True)
-            yield analysis.at_job(job, self.code, self.name, message, plan=plan)
+            group = f"{analysis.parent_id(job)}: {module.name}"  # one import per job module
+            yield analysis.at_job(job, self.code, self.name, message, plan=plan, group=group)
