@@ -22,6 +22,7 @@ from . import __version__
 from .diagnostics import Diagnostic
 from .discover import default_root, discover, project_root
 from .engine import lint_paths
+from .grouping import group_findings
 from .sources import Sources
 
 
@@ -58,21 +59,21 @@ class Plugin:
         text = "".join(self.lines)
         if _as_flake8_reads(path) != text.lstrip("\ufeff"):
             # stdin, or a file that changed on disk: check this text in its project, uncached.
-            return lint_paths([path], sources=Sources({path: text.encode("utf-8")})).diagnostics
+            return group_findings(lint_paths([path], sources=Sources({path: text.encode("utf-8")})).diagnostics)
         root = project_root(path, default_root(path))
         if root not in _RUNS:
             _RUNS[root] = _run_project(root)
         run = _RUNS[root]
         if path not in run.checked:
             # Excluded by `[tool.forklint]`, but flake8 was given it: check it on its own.
-            return lint_paths([path]).diagnostics
+            return group_findings(lint_paths([path]).diagnostics)
         return run.findings.get(path, [])
 
 
 def _run_project(root: Path) -> _ProjectRun:
     checked = frozenset(target for files in discover([root]) for target in files.targets)
     findings: dict[Path, list[Diagnostic]] = {}
-    for d in lint_paths([root]).diagnostics:
+    for d in group_findings(lint_paths([root]).diagnostics):
         findings.setdefault(Path(d.path).resolve(), []).append(d)
     return _ProjectRun(checked, findings)
 
