@@ -4,7 +4,7 @@
 The corpus (``benchmarks/ecosystem/corpus.toml``) pins real, public applications that run
 a forking job runner. For each, ``benchmarks/ecosystem/<app>.toml`` holds what a careful
 engineer found by reading the code before forklint ran on it (``must_find`` /
-``must_not_find``), and ``triage.toml`` judges every finding of the committed snapshot.
+``must_not_find``), and ``triage/<app>.toml`` judges every finding of the committed snapshot.
 The formats are in ``benchmarks/ecosystem/FORMAT.md``.
 
 For each app this script
@@ -129,11 +129,12 @@ def load_expectations(corpus: Path, app: App) -> Expectations | None:
 
 
 def load_triage(corpus: Path) -> dict[tuple[str, str], tuple[Verdict, str]]:
-    path = corpus / "triage.toml"
-    if not path.is_file():
-        return {}
-    data = tomllib.loads(path.read_text())
-    return {(f["app"], f["key"]): (f["verdict"], f.get("why", "")) for f in data.get("finding", [])}
+    """Verdicts on findings, one file per app: `triage/<app>.toml`."""
+    verdicts: dict[tuple[str, str], tuple[Verdict, str]] = {}
+    for path in sorted((corpus / "triage").glob("*.toml")):
+        for f in tomllib.loads(path.read_text()).get("finding", []):
+            verdicts[(path.stem, f["key"])] = (f["verdict"], f.get("why", ""))
+    return verdicts
 
 
 # --- getting the trees ----------------------------------------------------------------
