@@ -15,6 +15,7 @@ from .base import (
     PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
     const_str, instance_attr, modules_creating, options, program,
 )
+from .clis import run_django_setup
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class Celery(Adapter):
         apps = modules_creating(project, CELERY_APPS)
         for module in apps:
             sim.load(module.name)
+        if _configured_from_django(project):
+            run_django_setup(project, sim)  # Celery's Django fixup runs django.setup() at worker init
         # The worker imports every task module (include / imports / autodiscover) before
         # it sends worker_init and forks the pool.
         for other in parents.jobs:
@@ -167,6 +170,15 @@ def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
                     if found is not None:
                         return found
     return None
+
+
+def _configured_from_django(project: Project) -> bool:
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        if instance_attr(project, target, CELERY_APPS, {"config_from_object"}):
+            if (const_str(call.arg(0, "obj")) or "").startswith("django.conf"):
+                return True
+    return False
 
 
 _ENVIRON_GETS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})

@@ -17,6 +17,7 @@ from .base import (
     NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, const_str,
     creation_call, instance_attr, options, program,
 )
+from .clis import run_before_command, run_django_setup
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ class RQ(Adapter):
                 self._preload(project, sim)
                 sim.load(module.name, as_main=True)
                 if not sim.forked and fn is not None:
+                    run_before_command(project, sim, fn)
                     sim.run(fn, until_line=call.pos.line)
                 _run_parent_methods(project, sim, entry.worker_class)
                 sim.state.place = PreforkPlace(
@@ -148,6 +150,8 @@ class RQ(Adapter):
                 settings = project.module(launch.settings_module) if launch and launch.settings_module else None
                 if settings is not None:
                     sim.load(settings.name)
+                if launch is not None and launch.framework == "django-rq":
+                    run_django_setup(project, sim)  # `manage.py rqworker`
                 sim.load(entry.worker_class.rpartition(".")[0])
                 _run_parent_methods(project, sim, entry.worker_class)
                 if settings is not None:
