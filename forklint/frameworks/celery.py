@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 from ..facts import Call, Const, Mapping, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
+    PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
     const_str, instance_attr, modules_creating, options, program,
 )
 from .clis import run_django_setup
@@ -26,6 +26,7 @@ CELERY_SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task"})
 CELERY_TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task"})
 CELERY_PARENT_SIGNALS = frozenset({"celery.signals.worker_init", "celery.signals.celeryd_init"})
 CELERY_CHILD_SIGNALS = frozenset({"celery.signals.worker_process_init"})
+CELERY_SIGNATURES = frozenset({"celery.signature", "celery.canvas.signature"})
 CELERY_MAX_TASKS_KEYS = ("worker_max_tasks_per_child", "CELERYD_MAX_TASKS_PER_CHILD", "max_tasks_per_child")
 
 
@@ -43,6 +44,14 @@ class Celery(Adapter):
         if method == "run" and project.is_subclass(owner, CELERY_TASK_BASES):
             return "celery.Task subclass"
         return None
+
+    def call_jobs(self, project: Project, module: Module, fn: FunctionRef | None, call: Call,
+                  target: str, models: ForkModels) -> Iterator[CallJob]:
+        """`app.send_task("pkg.tasks.name")`, `signature("pkg.tasks.name")`: a task by name."""
+        if instance_attr(project, target, CELERY_APPS, {"send_task", "signature"}):
+            yield "celery", f"Celery.{target.rpartition('.')[2]}", call.arg(0, "name"), self.fork_model(models, "celery")
+        elif target in CELERY_SIGNATURES:
+            yield "celery", "signature", call.arg(0, "varies"), self.fork_model(models, "celery")
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
         return models.memo("celery", lambda: self._fork_model(models.project))  # type: ignore[return-value]

@@ -42,6 +42,9 @@ RQ_ENQUEUE = {
     "enqueue": (0, "f"), "enqueue_call": (0, "func"), "prepare_data": (0, "func"),
     "enqueue_in": (1, "func"), "enqueue_at": (1, "f"), "schedule": (1, "func"),
 }
+# rq-scheduler: Scheduler(...).enqueue_in(timedelta, func), .enqueue_at, .schedule, .cron
+RQ_SCHEDULERS = frozenset({"rq_scheduler.Scheduler", "rq_scheduler.scheduler.Scheduler"})
+RQ_SCHEDULER_METHODS = {"enqueue_in": (1, "func"), "enqueue_at": (1, "func"), "schedule": (1, "func"), "cron": (1, "func")}
 DJANGO_RQ_ENQUEUE = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
 RQ_JOB_CREATE = frozenset({"rq.job.Job.create", "rq.Job.create"})
 # Worker methods that run in the work horse, after the fork (rq/worker/base.py).
@@ -98,6 +101,9 @@ class RQ(Adapter):
             yield "django-rq", "django_rq.enqueue", call.arg(0, "func"), self.fork_model(models, "django-rq")
         elif target in RQ_JOB_CREATE:
             yield "rq", "Job.create", call.arg(0, "func"), self.fork_model(models, "rq")
+        elif instance_attr(project, target, RQ_SCHEDULERS, set(RQ_SCHEDULER_METHODS)):
+            index, keyword = RQ_SCHEDULER_METHODS[method]
+            yield "rq", f"Scheduler.{method}", call.arg(index, keyword), self.fork_model(models, "rq")
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
         return models.memo("rq", lambda: self._fork_model(models.project))  # type: ignore[return-value]
