@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
-from ..facts import Call, Dotted, Mapping, Val
+from ..facts import Call, Mapping, Seq, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
     NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, const_str,
     creation_call, instance_attr, options, program,
 )
-from .clis import run_before_command, run_django_setup
+from .clis import django_settings_module, run_before_command, run_django_setup
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -270,7 +270,24 @@ def worker_entries(project: Project) -> list[WorkerEntry]:
         given = launch.worker_class or (configured if launch.framework == "django-rq" else None)
         name = project.canonical(given) if given else RQ_DEFAULT_WORKER
         entries.append(WorkerEntry(name, worker_forks(project, name), launch=launch))
+    if not entries and uses_django_rq(project):
+        # No worker script and no launch line read: a django-rq project's workers are
+        # `manage.py rqworker` (django-rq's documented way), so model that command.
+        name = configured or RQ_DEFAULT_WORKER
+        entries.append(WorkerEntry(name, worker_forks(project, name), launch=Launch("django-rq")))
     return entries
+
+
+def uses_django_rq(project: Project) -> bool:
+    """`django_rq` is an installed app of the project's DJANGO_SETTINGS_MODULE."""
+    name = django_settings_module(project)
+    settings = project.module(name) if name else None
+    if settings is None:
+        return False
+    for assign in settings.facts.assigns:
+        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
+            return any(const_str(item) == "django_rq" for item in assign.value.items)
+    return False
 
 
 def configured_worker_class(project: Project) -> str | None:
