@@ -20,12 +20,13 @@ from .base import (
 )
 from .celery import Celery
 from .dramatiq import Dramatiq
+from .gunicorn import Gunicorn
 from .huey import Huey
 from .multiprocessing import Multiprocessing
 from .rq import RQ
 
 # In the order their jobs are recognised (the first adapter to claim a decorator wins).
-ADAPTERS: tuple[Adapter, ...] = (RQ(), Celery(), Dramatiq(), Huey(), Multiprocessing())
+ADAPTERS: tuple[Adapter, ...] = (RQ(), Celery(), Dramatiq(), Huey(), Multiprocessing(), Gunicorn())
 _BY_FLAVOUR = {flavour: adapter for adapter in ADAPTERS for flavour in adapter.flavours}
 
 

@@ -32,31 +32,40 @@ DJANGO_APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppC
 
 def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
     """Project functions a CLI framework runs in the same process before `fn`, in order:
-    enclosing click groups' callbacks (outermost first), eager options' callbacks, and
-    the Flask app factory for a Flask command."""
-    found: list[FunctionRef] = []
+    the Flask app factory for a Flask command, then from the root group down to the
+    command, each one's eager options' callbacks and each group's callback."""
+    chain: list[FunctionRef] = []
     flask = False
     for decorator in fn.facts.decorators:
         func = decorator.func if isinstance(decorator, Call) else decorator
         target = project.resolve(fn.module, None, func) or ""
         owner, _, attr = target.rpartition(".")
         if attr in ("command", "group") and owner in project.functions:
-            found = [*_groups(project, project.functions[owner]), *found]
-        if attr in ("command", "group") and owner.startswith(FLASK_COMMAND_OWNERS):
+            chain = _groups(project, project.functions[owner])
+        if (attr in ("command", "group") and owner.startswith(FLASK_COMMAND_OWNERS)) or target in FLASK_WITH_APPCONTEXT:
             flask = True
-        if target in FLASK_WITH_APPCONTEXT:
-            flask = True
-        if target in CLICK_OPTIONS and isinstance(decorator, Call):
-            eager = decorator.kwarg("is_eager")
-            callback = decorator.kwarg("callback")
-            if isinstance(eager, Const) and eager.value is True and callback is not None:
-                name = project.resolve(fn.module, None, callback)
-                if name in project.functions:
-                    found.append(project.functions[name])
+    found: list[FunctionRef] = []
     if flask:
         factory = flask_app_factory(project)
         if factory is not None:
-            found.insert(0, factory)
+            found.append(factory)
+    for group in chain:
+        found += [*_eager_callbacks(project, group), group]
+    found += _eager_callbacks(project, fn)
+    return found
+
+
+def _eager_callbacks(project: Project, fn: FunctionRef) -> list[FunctionRef]:
+    """`@click.option(..., is_eager=True, callback=f)`: click calls f before the command."""
+    found = []
+    for decorator in fn.facts.decorators:
+        if not isinstance(decorator, Call) or project.resolve(fn.module, None, decorator.func) not in CLICK_OPTIONS:
+            continue
+        eager, callback = decorator.kwarg("is_eager"), decorator.kwarg("callback")
+        if isinstance(eager, Const) and eager.value is True and callback is not None:
+            name = project.resolve(fn.module, None, callback)
+            if name in project.functions:
+                found.append(project.functions[name])
     return found
 
 
