@@ -55,7 +55,8 @@ class Analysis:
     def reached(self, job: Job) -> list[Reached]:
         """Functions the job reaches, the job itself first, in breadth-first order."""
         chains = self.project.reachable(job.function)
-        return [Reached(self.project.functions[name], hops) for name, hops in chains.items()]
+        # A job submitted through project helpers shows them first: enqueue_job → record_sale → ...
+        return [Reached(self.project.functions[name], (*job.via, *hops)) for name, hops in chains.items()]
 
     def child_loads(self, job: Job) -> ParentState:
         """Modules a child loads on the job's path (its module, callees, local imports)."""

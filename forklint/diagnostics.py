@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+# How safely a fix applies: by default, with --unsafe-fixes, or never (shown only).
+Applicability = Literal["safe", "unsafe", "display-only"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
-    applicability: str  # "safe" | "unsafe" | "display-only"
+    applicability: Applicability
     description: str
     path: str  # the file the edits apply to (may differ from the finding's)
     edits: tuple[Edit, ...] = ()
@@ -57,7 +61,7 @@ class FixPlan:
 
     kind: str
     path: str  # display path of the file to edit
-    applicability: str  # safe | unsafe | display-only
+    applicability: Applicability
     description: str
     line: int = 0
     col: int = 0

@@ -7,7 +7,7 @@ parent (`prefork.py`); nothing listed as unsafe before the fork is ever moved th
 from __future__ import annotations
 
 from .analysis import Analysis
-from .diagnostics import FixPlan
+from .diagnostics import Applicability, FixPlan
 from .facts import Call, Import
 from .frameworks import Job
 from .prefork import import_closure, module_closure
@@ -33,7 +33,7 @@ def in_parent(analysis: Analysis, job: Job, statements: list[str], what: str, pr
     """
     parent = analysis.parent(job)
     module = job.function.module
-    applicability = "safe"
+    applicability: Applicability = "safe"
     lines = list(statements)
     if preload and not parent.loads_module(module.name):
         lines.insert(0, f"import {module.name}  # noqa: F401  (preloaded: every child inherits it)")
@@ -76,6 +76,6 @@ def move_import(analysis: Analysis, fn: FunctionRef, imp: Import, target: str) -
     local = analysis.project.module(target)
     if local is not None and local.name != fn.module.name and fn.module.name in module_closure(analysis.project, local.name):
         reasons.append(f"{local.name} imports {fn.module.name}: moving it would create an import cycle")
-    applicability = "unsafe" if reasons else "safe"
+    applicability: Applicability = "unsafe" if reasons else "safe"
     description = f"move the import to the top of {fn.module.display}" + (f" (unsafe: {'; '.join(reasons)})" if reasons else "")
     return FixPlan("move-import", fn.module.display, applicability, description, line=imp.pos.line, col=imp.pos.col)

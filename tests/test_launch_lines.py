@@ -23,6 +23,9 @@ CASES = [
      Launch("dramatiq", app="app.broker", modules=("app.tasks",), concurrency=2)),
     ("huey_consumer.py app.main.huey -k process -w 4",
      Launch("huey", app="app.main.huey", pool="process", concurrency=4)),
+    ("gunicorn shop.wsgi:application -w 4 --preload --max-requests 1000",
+     Launch("gunicorn", app="shop.wsgi:application", concurrency=4, max_tasks_per_child=1000, preload=True)),
+    ("gunicorn app:app", Launch("gunicorn", app="app:app", preload=False)),
 ]
 
 
@@ -31,6 +34,6 @@ def test_a_launch_line_says_what_starts(line: str, expected: Launch) -> None:
     assert read_launch(shlex.split(line)) == expected
 
 
-@pytest.mark.parametrize("line", ["celery -A proj beat", "gunicorn app:app", "rq info", "python run.py"])
+@pytest.mark.parametrize("line", ["celery -A proj beat", "rq info", "python run.py", "flask run"])
 def test_a_line_that_starts_no_worker_says_nothing(line: str) -> None:
     assert read_launch(shlex.split(line)) is None

@@ -9,22 +9,24 @@ Facts behind every table (file:line in the frameworks' own source) are in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 from ..facts import Call, Const, Dotted, Val
-from ..project import FunctionRef, Module, Project
+from ..project import FunctionRef, Hop, Module, Project
 from .base import (
     NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, STRENGTH, Adapter, ChildHook, ForkKind, ForkModel, ForkModels,
     Job, Launch, all_calls, instance_attr, modules_creating,
 )
 from .celery import Celery
 from .dramatiq import Dramatiq
+from .gunicorn import Gunicorn
 from .huey import Huey
 from .multiprocessing import Multiprocessing
 from .rq import RQ
 
 # In the order their jobs are recognised (the first adapter to claim a decorator wins).
-ADAPTERS: tuple[Adapter, ...] = (RQ(), Celery(), Dramatiq(), Huey(), Multiprocessing())
+ADAPTERS: tuple[Adapter, ...] = (RQ(), Celery(), Dramatiq(), Huey(), Multiprocessing(), Gunicorn())
 _BY_FLAVOUR = {flavour: adapter for adapter in ADAPTERS for flavour in adapter.flavours}
 
 
@@ -76,6 +78,7 @@ def find_jobs(project: Project) -> list[Job]:
                 if how is not None:
                     add(fn, candidate.name, how, candidate.fork_model(models, candidate.name))
 
+    submissions: list[_Submission] = []
     for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call)
         if target is None:
@@ -83,7 +86,74 @@ def find_jobs(project: Project) -> list[Job]:
         for candidate in ADAPTERS:
             for flavour, how, target_val, model in candidate.call_jobs(project, module, fn, call, target, models):
                 add(_job_function(project, module, fn, target_val), flavour, how, model, (module, call))
+                submissions.append(_Submission(module, fn, target_val, flavour, how, model, (module, call), call.pos.line, ()))
+    for sub, job_fn in _through_helpers(project, submissions):
+        if job_fn.qualified not in found or STRENGTH[sub.model.kind] > STRENGTH[found[job_fn.qualified].fork.kind]:
+            found[job_fn.qualified] = Job(job_fn, sub.flavour, sub.how, sub.model, sub.site, adapter(sub.flavour), sub.via)
     return sorted(found.values(), key=lambda j: (j.function.module.display, j.function.facts.name_pos.line))
+
+
+@dataclass(frozen=True)
+class _Submission:
+    """A value handed to a framework as a job, in the function that holds the call."""
+
+    module: Module
+    fn: FunctionRef | None
+    value: Val | None
+    flavour: str
+    how: str
+    model: ForkModel
+    site: tuple[Module, Call]
+    line: int  # the line of the call in `fn` that submits it (to a framework or a helper)
+    via: tuple[Hop, ...]  # the project helpers it went through, outermost first
+
+
+_MAX_HELPER_LAYERS = 6
+
+
+def _through_helpers(project: Project, submissions: list[_Submission]) -> list[tuple[_Submission, FunctionRef]]:
+    """Jobs submitted through project helpers: `def enqueue_job(func, *a): q.enqueue(func, *a)`
+    makes each argument given for `func` at its call sites a job, through any number of
+    helper layers. A helper that calls its argument itself (in-process) submits nothing."""
+    helpers: dict[str, list[tuple[int, str, _Submission]]] = {}
+
+    def note_helper(sub: _Submission) -> bool:
+        fn, value = sub.fn, sub.value
+        if fn is None or not isinstance(value, Dotted) or "." in value.name or value.name not in fn.facts.params:
+            return False
+        if any(a.target == value.name for a in fn.facts.assigns):
+            return False  # rebound before the submission: not the caller's argument
+        index = fn.facts.params.index(value.name)
+        if fn.facts.class_name is not None and fn.facts.params[:1] in (("self",), ("cls",)):
+            index -= 1
+        helpers.setdefault(fn.qualified, []).append((index, value.name, sub))
+        return True
+
+    pending = [sub for sub in submissions if note_helper(sub)]
+    found: list[tuple[_Submission, FunctionRef]] = []
+    layers = 0
+    while pending and layers < _MAX_HELPER_LAYERS:
+        layers += 1
+        pending = []
+        current = dict(helpers)
+        helpers.clear()
+        for module, fn, call in all_calls(project):
+            callee = project.callee(fn, call, module)
+            if callee is None or callee.qualified not in current:
+                continue
+            for index, name, inner in current[callee.qualified]:
+                value = call.arg(index, name) if index >= 0 else None
+                if value is None:
+                    continue
+                via = (Hop(callee, inner.line), *inner.via)
+                outer = _Submission(module, fn, value, inner.flavour, f"{inner.how} via {callee.facts.qualname}",
+                                    inner.model, inner.site, call.pos.line, via)
+                job_fn = _job_function(project, module, fn, value)
+                if job_fn is not None and job_fn.qualified != callee.qualified:
+                    found.append((outer, job_fn))
+                elif note_helper(outer):
+                    pending.append(outer)
+    return found
 
 
 def _job_function(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> FunctionRef | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Hashable, Iterator, Literal, Sequence
 
 from ..facts import Call, Const, Dotted, Val
-from ..project import FunctionRef, Module, Project
+from ..project import FunctionRef, Hop, Module, Project
 
 if TYPE_CHECKING:  # prefork imports this package; adapters import prefork lazily
     from ..prefork import Parent, Parents
@@ -44,6 +44,7 @@ class Job:
     fork: ForkModel
     site: tuple[Module, Call] | None = None  # the enqueue / pool call, when there is one
     adapter: "Adapter" = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    via: tuple[Hop, ...] = ()  # project helpers the job was submitted through, outermost first
 
 
 @dataclass(frozen=True)

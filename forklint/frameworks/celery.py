@@ -7,15 +7,16 @@ tasks (never by default) and run `worker_process_init` when they start.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
-from ..facts import Call, Const
-from ..project import FunctionRef, Project
+from ..facts import Call, Const, Mapping, Val
+from ..project import FunctionRef, Module, Project
 from .base import (
-    PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
-    instance_attr, modules_creating, options, program,
+    PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
+    const_str, instance_attr, modules_creating, options, program,
 )
+from .clis import run_django_setup
+from .launch_lines import project_launches
 
 if TYPE_CHECKING:
     from ..prefork import Parent, Parents
@@ -25,6 +26,7 @@ CELERY_SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task"})
 CELERY_TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task"})
 CELERY_PARENT_SIGNALS = frozenset({"celery.signals.worker_init", "celery.signals.celeryd_init"})
 CELERY_CHILD_SIGNALS = frozenset({"celery.signals.worker_process_init"})
+CELERY_SIGNATURES = frozenset({"celery.signature", "celery.canvas.signature"})
 CELERY_MAX_TASKS_KEYS = ("worker_max_tasks_per_child", "CELERYD_MAX_TASKS_PER_CHILD", "max_tasks_per_child")
 
 
@@ -43,14 +45,24 @@ class Celery(Adapter):
             return "celery.Task subclass"
         return None
 
+    def call_jobs(self, project: Project, module: Module, fn: FunctionRef | None, call: Call,
+                  target: str, models: ForkModels) -> Iterator[CallJob]:
+        """`app.send_task("pkg.tasks.name")`, `signature("pkg.tasks.name")`: a task by name."""
+        if instance_attr(project, target, CELERY_APPS, {"send_task", "signature"}):
+            yield "celery", f"Celery.{target.rpartition('.')[2]}", call.arg(0, "name"), self.fork_model(models, "celery")
+        elif target in CELERY_SIGNATURES:
+            yield "celery", "signature", call.arg(0, "varies"), self.fork_model(models, "celery")
+
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
         return models.memo("celery", lambda: self._fork_model(models.project))  # type: ignore[return-value]
 
     def _fork_model(self, project: Project) -> ForkModel:
-        limit = max_tasks_per_child(project)
+        setting = max_tasks_per_child(project)
+        limit, note = setting if setting is not None else (None, None)
         if limit is not None and limit <= PER_JOB_MAX_TASKS:
             every = "every task" if limit == 1 else f"every {limit} tasks"
-            return ForkModel(PER_JOB, "Celery prefork child", f"worker_max_tasks_per_child={limit} replaces the child {every}")
+            child = "Celery prefork child" + (f" (worker_max_tasks_per_child={limit}: {note})" if note else "")
+            return ForkModel(PER_JOB, child, f"worker_max_tasks_per_child={limit} replaces the child {every}")
         return ForkModel(PER_CHILD, "Celery prefork child", "Celery's prefork children are reused for many tasks")
 
     def parent_key(self, parents: "Parents", job: Job) -> Hashable:
@@ -64,6 +76,8 @@ class Celery(Adapter):
         apps = modules_creating(project, CELERY_APPS)
         for module in apps:
             sim.load(module.name)
+        if _configured_from_django(project):
+            run_django_setup(project, sim)  # Celery's Django fixup runs django.setup() at worker init
         # The worker imports every task module (include / imports / autodiscover) before
         # it sends worker_init and forks the pool.
         for other in parents.jobs:
@@ -113,28 +127,95 @@ class Celery(Adapter):
                       queues=tuple(q for q in found.get("queues", "").split(",") if q))
 
 
-def max_tasks_per_child(project: Project) -> int | None:
-    """`worker_max_tasks_per_child` from config assignments, `conf.update(...)` or the CLI."""
-    for module in project.modules.values():
-        for assign in module.facts.assigns:
-            if assign.target.rpartition(".")[2] in CELERY_MAX_TASKS_KEYS and isinstance(assign.value, Const):
-                if isinstance(assign.value.value, int):
-                    return assign.value.value
-        for call in module.facts.calls:
-            for key, value in call.kwargs:
-                if key in CELERY_MAX_TASKS_KEYS and isinstance(value, Const) and isinstance(value.value, int):
-                    return value.value
-    return _cli_max_tasks(project)
+def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
+    """`worker_max_tasks_per_child` as the worker will see it, and a note when it is a guess.
+
+    A launch line's `--max-tasks-per-child` wins; then the configuration as written:
+    `app.conf.worker_max_tasks_per_child = N`, `app.conf.update(...)`, `Celery(...)`
+    keywords, a `config_from_object` / `config_source` module or class, and Django
+    settings read with `config_from_object("django.conf:settings", namespace="CELERY")`
+    (`CELERY_WORKER_MAX_TASKS_PER_CHILD`). A value read from the environment with a
+    default (`int(os.environ.get("X", "1"))`) counts as its default, and says so.
+    """
+    for launch in project_launches(project):
+        if launch.framework == "celery" and launch.max_tasks_per_child is not None:
+            return launch.max_tasks_per_child, None
+    keys = set(CELERY_MAX_TASKS_KEYS)
+    classes: list[str] = []
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        source: Val | None = None
+        if instance_attr(project, target, CELERY_APPS, {"config_from_object"}):
+            source = call.arg(0, "obj")
+        elif target in CELERY_APPS or project.is_subclass(target, CELERY_APPS):
+            source = call.kwarg("config_source")
+        else:
+            continue
+        namespace = const_str(call.kwarg("namespace"))
+        if namespace:
+            keys |= {f"{namespace}_WORKER_MAX_TASKS_PER_CHILD", f"{namespace}D_MAX_TASKS_PER_CHILD"}
+        if source is not None and const_str(source) is None:
+            name = project.resolve(module, fn.facts if fn else None, source)
+            if name in project.classes:
+                classes.append(name)
+    scopes = [(module, module.facts.assigns) for module in project.modules.values()]
+    scopes += [(project.classes[name].module, project.classes[name].facts.assigns) for name in classes]
+    for module, assigns in scopes:
+        for assign in assigns:
+            if assign.target.rpartition(".")[2] in keys:
+                found = _int_setting(project, module, assign.value)
+                if found is not None:
+                    return found
+    for module, fn, call in all_calls(project):
+        for key, value in call.kwargs:
+            if key in keys:
+                found = _int_setting(project, module, value)
+                if found is not None:
+                    return found
+        for arg in call.args:  # app.conf.update({"worker_max_tasks_per_child": 1})
+            if isinstance(arg, Mapping):
+                for key, value in arg.items:
+                    found = _int_setting(project, module, value) if key in keys else None
+                    if found is not None:
+                        return found
+    return None
 
 
-def _cli_max_tasks(project: Project) -> int | None:
-    pattern = re.compile(r"celery\b[^\n]*\bworker\b[^\n]*--max-tasks-per-child[= ](\d+)")
-    for name in ("Procfile", "docker-compose.yml", "docker-compose.yaml", "Makefile", "supervisord.conf"):
-        path = project.root / name
-        if path.is_file():
-            match = pattern.search(path.read_text(encoding="utf-8", errors="replace"))
-            if match:
-                return int(match.group(1))
+def _configured_from_django(project: Project) -> bool:
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        if instance_attr(project, target, CELERY_APPS, {"config_from_object"}):
+            if (const_str(call.arg(0, "obj")) or "").startswith("django.conf"):
+                return True
+    return False
+
+
+_ENVIRON_GETS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
+
+
+def _int_setting(project: Project, module: Module, value: Val | None, depth: int = 0) -> tuple[int, str | None] | None:
+    """An int setting's value: a literal, `int(...)` of one, or an environment read's default."""
+    if value is None or depth > 3:
+        return None
+    if isinstance(value, Const):
+        if isinstance(value.value, bool):
+            return None
+        if isinstance(value.value, int):
+            return value.value, None
+        if isinstance(value.value, str) and value.value.strip().isdigit():
+            return int(value.value), None
+        return None
+    if isinstance(value, Call):
+        target = project.call_target(None, module, value) or ""
+        if target == "int" and value.args:
+            return _int_setting(project, module, value.args[0], depth + 1)
+        name = const_str(value.arg(0, "key"))
+        default = value.arg(1, "default")
+        if (target in _ENVIRON_GETS or target.rpartition(".")[2] in ("int", "get_int")) and default is not None:
+            found = _int_setting(project, module, default, depth + 1)
+            if found is not None:
+                what = f"${name}" if name else "an environment variable"
+                return found[0], f"the default of {what}, which the environment may override"
     return None
 
 

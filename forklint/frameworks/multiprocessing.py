@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 from ..facts import Call, Const, Dotted, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job,
+    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
     all_calls, creation_call, instance_attr,
 )
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
-from ..facts import Call, Dotted, Mapping, Val
+from ..facts import Call, Mapping, Seq, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
     NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, const_str,
     creation_call, instance_attr, options, program,
 )
+from .clis import django_settings_module, run_before_command, run_django_setup
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ RQ_ENQUEUE = {
     "enqueue": (0, "f"), "enqueue_call": (0, "func"), "prepare_data": (0, "func"),
     "enqueue_in": (1, "func"), "enqueue_at": (1, "f"), "schedule": (1, "func"),
 }
+# rq-scheduler: Scheduler(...).enqueue_in(timedelta, func), .enqueue_at, .schedule, .cron
+RQ_SCHEDULERS = frozenset({"rq_scheduler.Scheduler", "rq_scheduler.scheduler.Scheduler"})
+RQ_SCHEDULER_METHODS = {"enqueue_in": (1, "func"), "enqueue_at": (1, "func"), "schedule": (1, "func"), "cron": (1, "func")}
 DJANGO_RQ_ENQUEUE = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
 RQ_JOB_CREATE = frozenset({"rq.job.Job.create", "rq.Job.create"})
 # Worker methods that run in the work horse, after the fork (rq/worker/base.py).
@@ -97,6 +101,9 @@ class RQ(Adapter):
             yield "django-rq", "django_rq.enqueue", call.arg(0, "func"), self.fork_model(models, "django-rq")
         elif target in RQ_JOB_CREATE:
             yield "rq", "Job.create", call.arg(0, "func"), self.fork_model(models, "rq")
+        elif instance_attr(project, target, RQ_SCHEDULERS, set(RQ_SCHEDULER_METHODS)):
+            index, keyword = RQ_SCHEDULER_METHODS[method]
+            yield "rq", f"Scheduler.{method}", call.arg(index, keyword), self.fork_model(models, "rq")
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
         return models.memo("rq", lambda: self._fork_model(models.project))  # type: ignore[return-value]
@@ -136,6 +143,7 @@ class RQ(Adapter):
                 self._preload(project, sim)
                 sim.load(module.name, as_main=True)
                 if not sim.forked and fn is not None:
+                    run_before_command(project, sim, fn)
                     sim.run(fn, until_line=call.pos.line)
                 _run_parent_methods(project, sim, entry.worker_class)
                 sim.state.place = PreforkPlace(
@@ -148,6 +156,8 @@ class RQ(Adapter):
                 settings = project.module(launch.settings_module) if launch and launch.settings_module else None
                 if settings is not None:
                     sim.load(settings.name)
+                if launch is not None and launch.framework == "django-rq":
+                    run_django_setup(project, sim)  # `manage.py rqworker`
                 sim.load(entry.worker_class.rpartition(".")[0])
                 _run_parent_methods(project, sim, entry.worker_class)
                 if settings is not None:
@@ -260,7 +270,24 @@ def worker_entries(project: Project) -> list[WorkerEntry]:
         given = launch.worker_class or (configured if launch.framework == "django-rq" else None)
         name = project.canonical(given) if given else RQ_DEFAULT_WORKER
         entries.append(WorkerEntry(name, worker_forks(project, name), launch=launch))
+    if not entries and uses_django_rq(project):
+        # No worker script and no launch line read: a django-rq project's workers are
+        # `manage.py rqworker` (django-rq's documented way), so model that command.
+        name = configured or RQ_DEFAULT_WORKER
+        entries.append(WorkerEntry(name, worker_forks(project, name), launch=Launch("django-rq")))
     return entries
+
+
+def uses_django_rq(project: Project) -> bool:
+    """`django_rq` is an installed app of the project's DJANGO_SETTINGS_MODULE."""
+    name = django_settings_module(project)
+    settings = project.module(name) if name else None
+    if settings is None:
+        return False
+    for assign in settings.facts.assigns:
+        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
+            return any(const_str(item) == "django_rq" for item in assign.value.items)
+    return False
 
 
 def configured_worker_class(project: Project) -> str | None:

@@ -1,0 +1,162 @@
+"""Command-line frameworks that start workers, and what they run before the command.
+
+A worker is often started by a command: a click group's command (the root group's
+callback and eager options' callbacks run first), a Flask CLI command (`AppGroup`,
+`app.cli`, `FlaskGroup(create_app=...)`: the app factory runs first, `with_appcontext`),
+or a Django management command (`django.setup()` first: the settings, every installed
+app, its models and `AppConfig.ready()`). All of it runs in the worker's parent, before
+the fork.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..facts import Call, Const, Seq
+from ..project import FunctionRef, Project
+from .base import all_calls, const_str
+
+if TYPE_CHECKING:
+    from ..prefork import Simulator
+
+CLICK_GROUPS = frozenset({"click.group", "click.decorators.group", "flask.cli.AppGroup.group"})
+CLICK_OPTIONS = frozenset({"click.option", "click.decorators.option"})
+FLASK_COMMAND_OWNERS = ("flask.cli.AppGroup()", "flask.cli.FlaskGroup()", "flask.Flask().cli", "flask.app.Flask().cli",
+                        "flask.Blueprint().cli", "flask.blueprints.Blueprint().cli")
+FLASK_WITH_APPCONTEXT = frozenset({"flask.cli.with_appcontext"})
+FLASK_GROUPS = frozenset({"flask.cli.FlaskGroup"})
+FLASK_FACTORY_NAMES = ("create_app", "make_app")  # what `flask --app pkg` looks for
+DJANGO_COMMAND_BASES = frozenset({"django.core.management.base.BaseCommand", "django.core.management.BaseCommand"})
+DJANGO_APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
+
+
+def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
+    """Project functions a CLI framework runs in the same process before `fn`, in order:
+    the Flask app factory for a Flask command, then from the root group down to the
+    command, each one's eager options' callbacks and each group's callback."""
+    chain: list[FunctionRef] = []
+    flask = False
+    for decorator in fn.facts.decorators:
+        func = decorator.func if isinstance(decorator, Call) else decorator
+        target = project.resolve(fn.module, None, func) or ""
+        owner, _, attr = target.rpartition(".")
+        if attr in ("command", "group") and owner in project.functions:
+            chain = _groups(project, project.functions[owner])
+        if (attr in ("command", "group") and owner.startswith(FLASK_COMMAND_OWNERS)) or target in FLASK_WITH_APPCONTEXT:
+            flask = True
+    found: list[FunctionRef] = []
+    if flask:
+        factory = flask_app_factory(project)
+        if factory is not None:
+            found.append(factory)
+    for group in chain:
+        found += [*_eager_callbacks(project, group), group]
+    found += _eager_callbacks(project, fn)
+    return found
+
+
+def _eager_callbacks(project: Project, fn: FunctionRef) -> list[FunctionRef]:
+    """`@click.option(..., is_eager=True, callback=f)`: click calls f before the command."""
+    found = []
+    for decorator in fn.facts.decorators:
+        if not isinstance(decorator, Call) or project.resolve(fn.module, None, decorator.func) not in CLICK_OPTIONS:
+            continue
+        eager, callback = decorator.kwarg("is_eager"), decorator.kwarg("callback")
+        if isinstance(eager, Const) and eager.value is True and callback is not None:
+            name = project.resolve(fn.module, None, callback)
+            if name in project.functions:
+                found.append(project.functions[name])
+    return found
+
+
+def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[FunctionRef]:
+    """A click group and the groups above it, outermost first."""
+    if depth > 5:
+        return [group]
+    for decorator in group.facts.decorators:
+        func = decorator.func if isinstance(decorator, Call) else decorator
+        target = project.resolve(group.module, None, func) or ""
+        owner, _, attr = target.rpartition(".")
+        if attr == "group" and owner in project.functions:
+            return [*_groups(project, project.functions[owner], depth + 1), group]
+    return [group]
+
+
+def flask_app_factory(project: Project) -> FunctionRef | None:
+    """The app factory `flask` runs: `FlaskGroup(create_app=...)`, else `create_app` / `make_app`."""
+    for module, fn, call in all_calls(project):
+        if project.call_target(fn, module, call) in FLASK_GROUPS:
+            factory = call.kwarg("create_app")
+            name = project.resolve(module, fn.facts if fn else None, factory) if factory is not None else None
+            if name in project.functions:
+                return project.functions[name]
+    for name in FLASK_FACTORY_NAMES:
+        for candidate in sorted(project.functions.values(), key=lambda f: (f.module.name.count("."), f.module.name)):
+            if candidate.facts.qualname == name:
+                return candidate
+    return None
+
+
+def is_django_command(project: Project, fn: FunctionRef) -> bool:
+    """`handle` of a management command: Django runs setup() before it."""
+    if fn.facts.class_name is None or not fn.facts.qualname.endswith(".handle"):
+        return False
+    return project.is_subclass(f"{fn.module.name}.{fn.facts.class_name}", DJANGO_COMMAND_BASES)
+
+
+def django_settings_module(project: Project) -> str | None:
+    """The DJANGO_SETTINGS_MODULE the project sets (`os.environ.setdefault(...)`)."""
+    for module, fn, call in all_calls(project):
+        if project.call_target(fn, module, call) in ("os.environ.setdefault", "os.putenv") and call.args:
+            if const_str(call.arg(0)) == "DJANGO_SETTINGS_MODULE":
+                return const_str(call.arg(1))
+    return None
+
+
+def run_django_setup(project: Project, sim: "Simulator") -> bool:
+    """What `django.setup()` runs: the settings, every installed app's package and
+    AppConfig, their models modules, then each `AppConfig.ready()`. False when the
+    project has no Django settings module."""
+    settings_name = django_settings_module(project)
+    settings = project.module(settings_name) if settings_name else None
+    if settings is None:
+        return False
+    sim.load(settings.name)
+    apps: list[str] = []
+    for assign in settings.facts.assigns:
+        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
+            apps = [item.value for item in assign.value.items if isinstance(item, Const) and isinstance(item.value, str)]
+    configs: list[str] = []
+    packages: list[str] = []
+    for entry in apps:
+        cls = project.canonical(entry)
+        if cls in project.classes:  # "shop.apps.ShopConfig"
+            configs.append(cls)
+            packages.append(project.classes[cls].module.name.removesuffix(".apps"))
+            sim.load(project.classes[cls].module.name)
+            continue
+        if project.module(entry) is None:
+            continue
+        packages.append(entry)
+        sim.load(entry)
+        apps_module = project.module(f"{entry}.apps")
+        if apps_module is not None:
+            sim.load(apps_module.name)
+            configs += [c.qualified for c in project.classes.values()
+                        if c.module is apps_module and project.is_subclass(c.qualified, DJANGO_APP_CONFIG)][:1]
+    for package in packages:
+        if project.module(f"{package}.models") is not None:
+            sim.load(f"{package}.models")
+    for cls in configs:
+        ready = project.find_method(cls, "ready")
+        if ready is not None:
+            sim.run(ready)
+    return True
+
+
+def run_before_command(project: Project, sim: "Simulator", fn: FunctionRef) -> None:
+    """Run in `sim` what the CLI framework runs before the command `fn`."""
+    if is_django_command(project, fn):
+        run_django_setup(project, sim)
+    for before in before_command(project, fn):
+        sim.run(before)
