@@ -131,7 +131,10 @@ class Analysis:
     def chain_text(reached: Reached, line: int) -> str:
         """`record_event (tasks.py:7) → Event.record (models/events.py:24)`."""
         steps = [(h.function, h.line) for h in reached.hops] + [(reached.function, line)]
-        return " → ".join(f"{fn.facts.qualname} ({fn.module.display}:{at})" for fn, at in steps)
+        # "possibly": the call before it may run it (an override of the declared class's method).
+        possible = [False] + [h.possible for h in reached.hops]
+        return " → ".join(f"{'possibly ' if maybe else ''}{fn.facts.qualname} ({fn.module.display}:{at})"
+                          for (fn, at), maybe in zip(steps, possible))
 
     def at_job(self, job: Job, code: str, name: str, message: str, chain: tuple[ChainLink, ...] = (),
                plan: FixPlan | None = None) -> Diagnostic:

@@ -59,6 +59,16 @@ class _Bound:
     where: str = ""  # the module-level name holding it: `pkg.handlers.TABLE`
 
 
+class _Possible(str):
+    """A target found by class hierarchy analysis: an override in a subclass of the
+    receiver's declared class. The call may run it; the chain says so."""
+
+
+class _Declared(str):
+    """An instance of a parameter's annotated class (`parser: BaseParser`): any project
+    subclass may stand in for it."""
+
+
 # What a value may stand for: targets (dotted strings) and structured values.
 _Thing = Union[str, _Bound]
 _UseSite = Union[Assign, Call, None]  # where a name is used: its position and blocks
@@ -70,6 +80,7 @@ class Hop:
 
     function: FunctionRef
     line: int
+    possible: bool = False  # the call may run the next function (an override: see `_Possible`)
 
 
 class Project:
@@ -96,6 +107,8 @@ class Project:
         self._callees: dict[str, list[tuple[Call, FunctionRef]]] = {}
         self._call_targets: dict[int, tuple[str, ...]] = {}
         self._registries: dict[str, list[str]] | None = None
+        self._subclasses: dict[str, list[str]] | None = None
+        self._possible_edges: set[tuple[int, str]] = set()  # (id of the call, callee)
 
     # -- indexing --------------------------------------------------------------------
 
@@ -220,7 +233,8 @@ class Project:
         return things
 
     def _finish(self, things: list[_Thing], depth: int) -> list[_Thing]:
-        return [self.canonical(t, depth) if isinstance(t, str) else t for t in things[: _MAX_ALTERNATIVES * 2]]
+        return [self.canonical(t, depth) if isinstance(t, str) and not isinstance(t, _Possible) else t
+                for t in things[: _MAX_ALTERNATIVES * 2]]
 
     def _call_things(self, module: Module, scope: Function | None, call: Call, at: _UseSite, depth: int) -> list[_Thing]:
         func = call.func
@@ -228,8 +242,10 @@ class Project:
         if method in _CONTAINER_METHODS and "[]" not in method:
             base_value = func.value if isinstance(func, Attr) else Dotted(func.name.rpartition(".")[0])  # type: ignore[union-attr]
             if isinstance(base_value, Attr) or (isinstance(base_value, Dotted) and base_value.name):
-                base = self._things(module, scope, base_value, at, depth + 1)
-                tables = [b for b in base if isinstance(b, _Bound) and isinstance(b.value, Mapping) or isinstance(b, str) and b in self.registries()]
+                base = [self._target_bound(b) or b if isinstance(b, str) else b
+                        for b in self._things(module, scope, base_value, at, depth + 1)]
+                tables = [b for b in base if isinstance(b, _Bound) and isinstance(b.value, Mapping)
+                          or isinstance(b, str) and b in self.registries()]
                 if tables:
                     return self._container_method(tables, method, depth)
         found: list[_Thing] = []
@@ -311,7 +327,25 @@ class Project:
                     found += members
                     continue
             found.append(f"{thing}.{attr}")
+            if isinstance(thing, _Declared):
+                found += self._overrides(owner, attr)
         return found
+
+    def _overrides(self, owner: str, attr: str) -> list[_Thing]:
+        """`attr` as the project subclasses of `owner` define it, when there are few."""
+        subclasses = self.subclasses(owner)
+        if len(subclasses) > _MAX_ALTERNATIVES:
+            return []
+        return [_Possible(f"{sub}.{attr}") for sub in subclasses if f"{sub}.{attr}" in self.functions]
+
+    def subclasses(self, qualified: str) -> list[str]:
+        """The project classes that derive from `qualified`, directly or not."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for name in self.classes:
+                for ancestor in self.mro(name)[1:]:
+                    self._subclasses.setdefault(ancestor, []).append(name)
+        return self._subclasses.get(qualified, [])
 
     def _members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
         """What `self.attr` holds: set in a method (`self.parser = JSONParser()` in
@@ -395,7 +429,7 @@ class Project:
         for param, annotation in scope.annotations:
             if param == name:
                 outer = self._enclosing_function(module, scope)
-                return [f"{t}()" for t in self.resolve_all(module, outer, annotation, None, depth + 1) if t in self.classes]
+                return [_Declared(f"{t}()") for t in self.resolve_all(module, outer, annotation, None, depth + 1) if t in self.classes]
         return []
 
     # -- registries: classes collected by a decorator or an append ---------------------
@@ -589,6 +623,8 @@ class Project:
                 callee = self._function_at(target)
                 if callee is not None and callee.qualified != fn.qualified:
                     edges.append((call, callee))
+                    if isinstance(target, _Possible):
+                        self._possible_edges.add((id(call), callee.qualified))
         self._callees[fn.qualified] = edges
         return edges
 
@@ -616,7 +652,8 @@ class Project:
             fn = queue.popleft()
             for call, callee in self.callees(fn):
                 if callee.qualified not in chains:
-                    chains[callee.qualified] = (*chains[fn.qualified], Hop(fn, call.pos.line))
+                    possible = (id(call), callee.qualified) in self._possible_edges
+                    chains[callee.qualified] = (*chains[fn.qualified], Hop(fn, call.pos.line, possible))
                     queue.append(callee)
         return chains
 
