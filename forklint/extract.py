@@ -209,7 +209,8 @@ class _Collector(cst.CSTVisitor):
         func = self.value(node.func)
         source = _render(func)
         return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0,
-                    id(node) in self._statement_calls, tuple(self._blocks))
+                    id(node) in self._statement_calls, tuple(self._blocks),
+                    any(arg.star for arg in node.args))
 
     # -- comments --------------------------------------------------------------------
 

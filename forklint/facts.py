@@ -63,6 +63,7 @@ class Call:
     in_loop: bool = False  # inside a for/while loop or a comprehension of its scope
     statement: bool = False  # the whole of an expression statement: `configure_mappers()`
     block: tuple[int, ...] = ()  # the nested blocks it sits in (see `Assign.block`)
+    starred: bool = False  # passes `*args` or `**kwargs`: positions are not known
 
     def kwarg(self, name: str) -> "Val | None":
         for key, value in self.kwargs:
@@ -119,7 +120,8 @@ OTHER = Other()
 
 
 def is_constant(value: Val) -> bool:
-    """True for literals and displays made only of literals."""
+    """True for literals and displays made only of literals (names, paths, f-strings of
+    constants: `Analysis.constant`, which rules call)."""
     if isinstance(value, Const):
         return True
     if isinstance(value, Seq):

@@ -109,6 +109,7 @@ class Project:
         self._registries: dict[str, list[str]] | None = None
         self._subclasses: dict[str, list[str]] | None = None
         self._possible_edges: set[tuple[int, str]] = set()  # (id of the call, callee)
+        self._callers: dict[str, list[tuple[FunctionRef | None, Module, Call]]] | None = None
 
     # -- indexing --------------------------------------------------------------------
 
@@ -656,6 +657,39 @@ class Project:
                     chains[callee.qualified] = (*chains[fn.qualified], Hop(fn, call.pos.line, possible))
                     queue.append(callee)
         return chains
+
+    # -- who calls a function -----------------------------------------------------------
+
+    def held_value(self, target: str) -> tuple[Module, Val] | None:
+        """The value a module-level variable of the project is assigned: `pkg.config.DATA_DIR`."""
+        bound = self._target_bound(self.canonical(target))
+        return (bound.module, bound.value) if bound is not None else None
+
+    def callers(self, fn: FunctionRef) -> list[tuple[FunctionRef | None, Module, Call]]:
+        """Every call site in the project that may call `fn` (module level: no function)."""
+        if self._callers is None:
+            self._callers = {}
+            for caller in list(self.functions.values()):
+                for call, callee in self.callees(caller):
+                    self._callers.setdefault(callee.qualified, []).append((caller, caller.module, call))
+            for module in self.modules.values():
+                for call in module.facts.calls:
+                    for target in self.call_targets(None, module, call):
+                        callee = self._function_at(target)
+                        if callee is not None:
+                            self._callers.setdefault(callee.qualified, []).append((None, module, call))
+        return self._callers.get(fn.qualified, [])
+
+    def bound_arguments(self, fn: FunctionRef, caller: FunctionRef | None, module: Module, call: Call) -> int:
+        """How many of `fn`'s parameters the call fills without an argument: `self` or `cls`."""
+        if fn.facts.class_name is None or _is_staticmethod(fn.facts):
+            return 0
+        if _is_classmethod(fn.facts) or fn.facts.qualname.rpartition(".")[2] == "__init__":
+            return 1
+        func = call.func
+        receiver = Dotted(func.name.rpartition(".")[0]) if isinstance(func, Dotted) and "." in func.name else None
+        owner = self.resolve(module, caller.facts if caller else None, receiver) if receiver else None
+        return 0 if owner in self.classes else 1  # `Event.save(event)` passes self itself
 
     def iter_functions(self) -> Iterator[FunctionRef]:
         return iter(self.functions.values())
