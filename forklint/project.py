@@ -110,6 +110,9 @@ class Project:
         self._subclasses: dict[str, list[str]] | None = None
         self._possible_edges: set[tuple[int, str]] = set()  # (id of the call, callee)
         self._callers: dict[str, list[tuple[FunctionRef | None, Module, Call]]] | None = None
+        self._assigned_names: dict[int, frozenset[str]] = {}
+        self._mros: dict[str, list[str]] = {}
+        self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
 
     # -- indexing --------------------------------------------------------------------
 
@@ -351,6 +354,13 @@ class Project:
     def _members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
         """What `self.attr` holds: set in a method (`self.parser = JSONParser()` in
         `__init__`) or at class level (`parser_class = JSONParser`)."""
+        key = (owner, attr)
+        if key not in self._members_cache:
+            self._members_cache[key] = []  # cut cycles: `self.x = self.x or X()`
+            self._members_cache[key] = self._find_members(owner, attr, depth)
+        return self._members_cache[key]
+
+    def _find_members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
         for name in self.mro(owner):
             cls = self.classes.get(name)
             if cls is None:
@@ -384,6 +394,9 @@ class Project:
         return _Bound(module, None, assign.value, assign, f"{module.name}.{attr}")
 
     def _name_things(self, module: Module, scope: Function | None, name: str, at: _UseSite, depth: int) -> list[_Thing]:
+        # Only a name the function assigns depends on where it is used.
+        if at is not None and (scope is None or name not in self._assigned(scope)):
+            at = None
         key = (module.name, scope.qualname if scope else "", name, (at.pos.line, at.pos.col) if at else None)
         cached = self._names_cache.get(key)
         if cached is not None:
@@ -391,6 +404,12 @@ class Project:
         self._names_cache[key] = []  # cut cycles such as `x = x.y`
         found = self._lookup(module, scope, name, at, depth)
         self._names_cache[key] = found
+        return found
+
+    def _assigned(self, scope: Function) -> frozenset[str]:
+        found = self._assigned_names.get(id(scope))
+        if found is None:
+            found = self._assigned_names[id(scope)] = frozenset(a.target for a in scope.assigns)
         return found
 
     def _lookup(self, module: Module, scope: Function | None, name: str, at: _UseSite, depth: int) -> list[_Thing]:
@@ -576,6 +595,9 @@ class Project:
 
     def mro(self, qualified: str) -> list[str]:
         """The class and its ancestors, project ones resolved, external ones as named."""
+        cached = self._mros.get(qualified)
+        if cached is not None:
+            return cached
         seen: list[str] = []
         queue = deque([qualified])
         while queue:
@@ -586,6 +608,7 @@ class Project:
             cls = self.classes.get(name)
             if cls is not None:
                 queue.extend(self.bases(cls))
+        self._mros[qualified] = seen
         return seen
 
     def is_subclass(self, qualified: str, bases: frozenset[str] | set[str]) -> bool:
