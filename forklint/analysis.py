@@ -8,14 +8,27 @@ from functools import cached_property
 from .catalogue import Catalogue, Entry
 from .costs import Cost, call_cost
 from .diagnostics import ChainLink, Diagnostic, FixPlan
-from .facts import Call, Dotted, Val, is_constant
+from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
 from .mappers import Models
 from .prefork import Parent, ParentState, Parents, import_closure
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
-_CONSTANT_CALLS = frozenset({"open", "pathlib.Path", "os.path.join", "io.open"})
+_CONSTANT_CALLS = frozenset({
+    "open", "io.open", "pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "os.fspath", "str",
+    "os.path.join", "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath",
+    "os.path.basename", "os.path.expanduser",
+})
+# Methods whose result is constant when the receiver and arguments are: `BASE.joinpath("x")`.
+_CONSTANT_METHODS = frozenset({
+    "joinpath", "with_suffix", "with_name", "resolve", "absolute", "expanduser", "format", "join",
+    "lower", "upper", "strip", "replace",
+})
+# Attributes of a constant that are constant: `Path(__file__).parent`.
+_CONSTANT_ATTRS = frozenset({"parent", "parents", "name", "stem", "suffix", "anchor"})
+_CONSTANT_DEPTH = 8
+_DJANGO_SETTINGS = "django.conf.settings."
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class Analysis:
         self.project = project
         self.catalogue = catalogue
         self._child_loads: dict[str, ParentState] = {}
+        self._constants: dict[tuple[str, str, int, bool], bool] = {}
 
     @cached_property
     def jobs(self) -> list[Job]:
@@ -92,21 +106,125 @@ class Analysis:
     def unsafe_entry(self, api: str) -> Entry | None:
         return self._apis.get("FRK901", {}).get(api)
 
-    def constant(self, module: Module, fn: FunctionRef | None, value: Val | None, depth: int = 0) -> bool:
-        """A literal, a module-level constant name, or `open("x")` of literals."""
-        if value is None or depth > 3:
+    # -- constants: values that are the same in every job ----------------------------------
+
+    def constant(self, module: Module, fn: FunctionRef | None, value: Val | None, depth: int = 0,
+                 movable: bool = False) -> bool:
+        """Is `value` built only from literals and constants, the same in every job?
+
+        Literals; module constants (also imported, and `settings.X` of the project's
+        Django settings); `__file__`; `Path(...)`, `os.path.join(...)`, `open(...)` and
+        the like of constants, their `.parent`, `/`, `+`, `%` and f-strings of constants;
+        in a function, a local only ever assigned constants and a parameter every call
+        site passes a constant (or leaves to a constant default). `movable`: also the
+        same expression at module level, so a fix may hoist it (no locals, no parameters).
+        """
+        if value is None or depth > _CONSTANT_DEPTH:
             return False
-        if is_constant(value):
+        key = (module.name, fn.qualified if fn else "", id(value), movable)
+        if key not in self._constants:
+            self._constants[key] = False  # cut cycles: `x = x + "/"`
+            self._constants[key] = self._constant(module, fn, value, depth, movable)
+        return self._constants[key]
+
+    def _constant(self, module: Module, fn: FunctionRef | None, value: Val, depth: int, movable: bool) -> bool:
+        def const(v: Val | None, in_fn: FunctionRef | None = fn) -> bool:
+            return self.constant(module, in_fn, v, depth + 1, movable)
+
+        if isinstance(value, Const):
             return True
-        if isinstance(value, Dotted) and "." not in value.name:
-            if fn is not None and (value.name in fn.facts.params or any(a.target == value.name for a in fn.facts.assigns)):
-                return False
-            assigns = [a for a in module.facts.assigns if a.target == value.name]
-            return len(assigns) == 1 and self.constant(module, None, assigns[0].value, depth + 1)
+        if isinstance(value, Seq):
+            return all(const(item) for item in value.items)
+        if isinstance(value, Mapping):
+            return not value.others and all(const(item) for _, item in value.items)
+        if isinstance(value, (Operation, Either)):
+            return all(const(v) for v in (value.operands if isinstance(value, Operation) else value.options))
+        if isinstance(value, Attr):
+            return value.attr in _CONSTANT_ATTRS and const(value.value)
         if isinstance(value, Call):
             target = self.project.call_target(fn, module, value)
-            return target in _CONSTANT_CALLS and all(self.constant(module, fn, a, depth + 1) for a in value.args)
+            arguments = [*value.args, *(v for _, v in value.kwargs)]
+            if target in _CONSTANT_CALLS:
+                return all(const(a) for a in arguments)
+            func = value.func
+            receiver: Val | None = None
+            if isinstance(func, Attr) and func.attr in _CONSTANT_METHODS:
+                receiver = func.value
+            elif isinstance(func, Dotted) and "." in func.name and func.name.rpartition(".")[2] in _CONSTANT_METHODS:
+                receiver = Dotted(func.name.rpartition(".")[0])
+            return receiver is not None and const(receiver) and all(const(a) for a in arguments)
+        if isinstance(value, Dotted):
+            return self._constant_name(module, fn, value.name, depth, movable)
         return False
+
+    def _constant_name(self, module: Module, fn: FunctionRef | None, name: str, depth: int, movable: bool) -> bool:
+        if "[]" in name:
+            return False
+        head, _, rest = name.partition(".")
+        if rest:
+            held = self._held_constant(module, fn, name, depth, movable)
+            if held is not None:
+                return held
+            return all(a in _CONSTANT_ATTRS for a in rest.split(".")) and self._constant_name(module, fn, head, depth, movable)
+        if name == "__file__":
+            return True
+        if fn is not None:
+            assigns = [a for a in fn.facts.assigns if a.target == name]
+            if assigns:
+                return not movable and all(self.constant(module, fn, a.value, depth + 1) for a in assigns)
+            if name in fn.facts.params:
+                return not movable and self._constant_parameter(fn, name, depth)
+            if any(i.bound_name == name for i in fn.facts.imports):
+                return not movable and bool(self._held_constant(module, fn, name, depth, False))
+        assigns = [a for a in module.facts.assigns if a.target == name]
+        if assigns:
+            return all(self.constant(module, None, a.value, depth + 1, movable) for a in assigns)
+        return bool(self._held_constant(module, None, name, depth, movable))
+
+    def _held_constant(self, module: Module, fn: FunctionRef | None, name: str, depth: int, movable: bool) -> bool | None:
+        """A name of another module (`config.DATA_DIR`, an imported constant, Django's
+        `settings.X`) that holds a constant; None when it names no project variable."""
+        target = self.project.resolve(module, fn.facts if fn else None, Dotted(name))
+        if target is None:
+            return None
+        if target.startswith(_DJANGO_SETTINGS):
+            target = self._django_setting(target[len(_DJANGO_SETTINGS):])
+            if target is None:
+                return None
+        held = self.project.held_value(target)
+        if held is None:
+            return None
+        where, value = held
+        return self.constant(where, None, value, depth + 1, movable)
+
+    def _django_setting(self, attr: str) -> str | None:
+        """`settings.X` → the project settings module's `X`, where one assigns it."""
+        for name in self.project.modules:
+            if (name == "settings" or name.endswith(".settings") or ".settings." in name) \
+                    and self.project.held_value(f"{name}.{attr}") is not None:
+                return f"{name}.{attr}"
+        return None
+
+    def _constant_parameter(self, fn: FunctionRef, name: str, depth: int) -> bool:
+        """Every call site of `fn` passes a constant for `name`, or leaves its constant default."""
+        sites = self.project.callers(fn)
+        if not sites:
+            return False
+        default = dict(fn.facts.defaults).get(name)
+        index = fn.facts.params.index(name)
+        for caller, module, call in sites:
+            if call.starred:
+                return False
+            argument = call.kwarg(name)
+            if argument is None:
+                position = index - self.project.bound_arguments(fn, caller, module, call)
+                argument = call.args[position] if 0 <= position < len(call.args) else None
+            if argument is None:
+                if default is None or not self.constant(fn.module, None, default, depth + 1):
+                    return False
+            elif not self.constant(module, caller, argument, depth + 1):
+                return False
+        return True
 
     def constant_args(self, entry: Entry, module: Module, fn: FunctionRef | None, call: Call) -> bool:
         if not entry.constant_args:
@@ -153,7 +271,10 @@ class Analysis:
     def chain_text(reached: Reached, line: int) -> str:
         """`record_event (tasks.py:7) → Event.record (models/events.py:24)`."""
         steps = [(h.function, h.line) for h in reached.hops] + [(reached.function, line)]
-        return " → ".join(f"{fn.facts.qualname} ({fn.module.display}:{at})" for fn, at in steps)
+        # "possibly": the call before it may run it (an override of the declared class's method).
+        possible = [False] + [h.possible for h in reached.hops]
+        return " → ".join(f"{'possibly ' if maybe else ''}{fn.facts.qualname} ({fn.module.display}:{at})"
+                          for (fn, at), maybe in zip(steps, possible))
 
     def parent_id(self, job: Job) -> str:
         """Which parent forks the job's children: what a parent-level fix changes (unique

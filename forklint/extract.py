@@ -20,11 +20,14 @@ from .facts import (
     Class,
     Const,
     Dotted,
+    Either,
     Event,
     Function,
     Import,
+    Item,
     Mapping,
     ModuleFacts,
+    Operation,
     ParseError,
     Pos,
     Seq,
@@ -105,6 +108,8 @@ class _Collector(cst.CSTVisitor):
         self.guarded = 0
         self.main_only = 0
         self._statement_calls: set[int] = set()  # ids of calls that are whole statements
+        self._blocks: list[int] = []  # the blocks we are inside (see `Assign.block`)
+        self._block_count = 0
         # Pending definitions, finished in leave_*; keyed by node identity.
         self._pending: dict[int, dict[str, object]] = {}
 
@@ -155,19 +160,42 @@ class _Collector(cst.CSTVisitor):
             return Seq(tuple(self.value(el.value) for el in node.elements))
         if isinstance(node, cst.Dict):
             items = []
+            others = []
             for el in node.elements:
                 if isinstance(el, cst.DictElement):
                     key = self.value(el.key)
                     if isinstance(key, Const) and isinstance(key.value, str):
                         items.append((key.value, self.value(el.value)))
-            return Mapping(tuple(items))
+                    else:  # `{Kind.A: handle_a}`: dispatch tables keyed by enums
+                        others.append(self.value(el.value))
+            return Mapping(tuple(items), tuple(others))
         if isinstance(node, cst.Subscript):
             base = self.value(node.value)
             if isinstance(base, Dotted):
                 return Dotted(f"{base.name}[]")
-            return OTHER
+            index = None
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                key = self.value(node.slice[0].slice.value)
+                index = key.value if isinstance(key, Const) and type(key.value) is int else None
+            return Item(base, index)
         if isinstance(node, cst.Await):
             return self.value(node.expression)
+        if isinstance(node, cst.IfExp):
+            return Either((self.value(node.body), self.value(node.orelse)))
+        if isinstance(node, cst.BooleanOperation):
+            return Either((self.value(node.left), self.value(node.right)))
+        if isinstance(node, cst.BinaryOperation):
+            return Operation(_OPERATORS.get(type(node.operator), "?"), (self.value(node.left), self.value(node.right)))
+        if isinstance(node, cst.FormattedString):
+            parts: list[Val] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(Const(part.value))
+                elif isinstance(part, cst.FormattedStringExpression):
+                    parts.append(self.value(part.expression))
+            return Operation("f", tuple(parts))
+        if isinstance(node, cst.NamedExpr):
+            return self.value(node.value)
         return OTHER
 
     def call(self, node: cst.Call) -> Call:
@@ -181,7 +209,8 @@ class _Collector(cst.CSTVisitor):
         func = self.value(node.func)
         source = _render(func)
         return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0,
-                    id(node) in self._statement_calls)
+                    id(node) in self._statement_calls, tuple(self._blocks),
+                    any(arg.star for arg in node.args))
 
     # -- comments --------------------------------------------------------------------
 
@@ -289,6 +318,11 @@ class _Collector(cst.CSTVisitor):
         names += [p.name.value for p in params.kwonly_params]
         if params.star_kwarg is not None:
             names.append(params.star_kwarg.name.value)
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        annotations = tuple(
+            (p.name.value, self.value(p.annotation.annotation)) for p in every if p.annotation is not None
+        )
+        defaults = tuple((p.name.value, self.value(p.default)) for p in every if p.default is not None)
         self.functions.append(
             Function(
                 qualname=scope.qualname,
@@ -305,6 +339,8 @@ class _Collector(cst.CSTVisitor):
                 global_names=tuple(scope.global_names),
                 local_defs=tuple(scope.local_defs),
                 lazy_globals=tuple(scope.lazy_globals),
+                annotations=annotations,
+                defaults=defaults,
             )
         )
 
@@ -343,6 +379,7 @@ class _Collector(cst.CSTVisitor):
     # -- loops: a call in one may run many times ---------------------------------------
 
     def visit_For(self, node: cst.For) -> None:
+        self._assign(node.target, Item(self.value(node.iter)))
         self.scope.loops += 1
 
     def leave_For(self, original_node: cst.For) -> None:
@@ -355,6 +392,7 @@ class _Collector(cst.CSTVisitor):
         self.scope.loops -= 1
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._assign(node.target, Item(self.value(node.iter)))
         self.scope.loops += 1
 
     def leave_CompFor(self, original_node: cst.CompFor) -> None:
@@ -372,12 +410,40 @@ class _Collector(cst.CSTVisitor):
             self._event("call", len(self.scope.calls))
         self.scope.calls.append(call)
 
+    # -- blocks: where an assignment reaches for sure ------------------------------------
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._block_count += 1
+        self._blocks.append(self._block_count)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks.pop()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._block_count += 1
+        self._blocks.append(self._block_count)
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._blocks.pop()
+
     def _assign(self, target: cst.BaseExpression, value: Val) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            # `a, b = x, y` pairs up; `a, b = pair` binds items of the value.
+            elements = [el for el in target.elements if not isinstance(el, cst.StarredElement)]
+            if len(elements) != len(target.elements):
+                return
+            for index, el in enumerate(elements):
+                paired = isinstance(value, Seq) and len(value.items) == len(elements)
+                self._assign(el.value, value.items[index] if paired else Item(value, index))  # type: ignore[union-attr]
+            return
         dotted = self.value(target)
         if isinstance(dotted, Dotted):
             if self._at_module_level():
                 self._event("assign", len(self.scope.assigns))
-            self.scope.assigns.append(Assign(dotted.name, value, self.pos(target)))
+            self.scope.assigns.append(Assign(dotted.name, value, self.pos(target), tuple(self._blocks)))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._assign(node.target, self.value(node.value))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = self.value(node.value)
@@ -418,6 +484,12 @@ class _Collector(cst.CSTVisitor):
             events=tuple(self.events),
             noqa=tuple(self.noqa),
         )
+
+
+_OPERATORS = {
+    cst.Divide: "/", cst.Add: "+", cst.Modulo: "%", cst.Multiply: "*", cst.Subtract: "-",
+    cst.FloorDivide: "//", cst.BitOr: "|",
+}
 
 
 def _dotted_text(node: cst.BaseExpression) -> str:

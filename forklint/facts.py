@@ -48,6 +48,7 @@ class Mapping:
     """A dict display with constant string keys (others are dropped)."""
 
     items: tuple[tuple[str, "Val"], ...]
+    others: tuple["Val", ...] = ()  # values under keys that are not string literals
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Call:
     source: str  # the callee as written, for messages: `re.compile`
     in_loop: bool = False  # inside a for/while loop or a comprehension of its scope
     statement: bool = False  # the whole of an expression statement: `configure_mappers()`
+    block: tuple[int, ...] = ()  # the nested blocks it sits in (see `Assign.block`)
+    starred: bool = False  # passes `*args` or `**kwargs`: positions are not known
 
     def kwarg(self, name: str) -> "Val | None":
         for key, value in self.kwargs:
@@ -83,16 +86,42 @@ class Attr:
 
 
 @dataclass(frozen=True)
+class Item:
+    """An element of a container: `for h in HANDLERS` binds `h` to Item(HANDLERS);
+    `a, b = pair` binds `b` to Item(pair, 1); `make()[0]` is Item(make(), 0)."""
+
+    of: "Val"
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class Either:
+    """One of several values: `A if flag else B`, `a or b`."""
+
+    options: tuple["Val", ...]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An operator applied to values: `base / "data"` (op "/"), `a + b`, `"%s" % x`,
+    and f-strings (op "f", the interpolated values as operands)."""
+
+    op: str
+    operands: tuple["Val", ...]
+
+
+@dataclass(frozen=True)
 class Other:
     """Anything the analysis does not look into."""
 
 
-Val = Union[Dotted, Const, Seq, Mapping, Call, Attr, Other]
+Val = Union[Dotted, Const, Seq, Mapping, Call, Attr, Item, Either, Operation, Other]
 OTHER = Other()
 
 
 def is_constant(value: Val) -> bool:
-    """True for literals and displays made only of literals."""
+    """True for literals and displays made only of literals (names, paths, f-strings of
+    constants: `Analysis.constant`, which rules call)."""
     if isinstance(value, Const):
         return True
     if isinstance(value, Seq):
@@ -134,6 +163,11 @@ class Assign:
     target: str  # dotted as written: `x`, `app.conf.worker_max_tasks_per_child`
     value: Val
     pos: Pos
+    # The blocks (bodies of if/else, try/except, loops, with) it sits in, outermost
+    # first, each a number unique in its file. An assignment reaches a later use for
+    # sure only when its blocks are a prefix of the use's: `x = A()` in an `except`
+    # branch does not hide an earlier `x = B()` from a use after the `try`.
+    block: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +186,8 @@ class Function:
     global_names: tuple[str, ...]
     local_defs: tuple[str, ...]  # names of functions/classes defined directly inside
     lazy_globals: tuple[tuple[str, Pos], ...]  # `if _x is None:` on a declared global
+    annotations: tuple[tuple[str, Val], ...] = ()  # parameter → its annotation
+    defaults: tuple[tuple[str, Val], ...] = ()  # parameter → its default value
 
 
 @dataclass(frozen=True)

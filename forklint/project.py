@@ -11,14 +11,19 @@ spellings that mean the same thing.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Union
 
 from .config import Config
-from .facts import Attr, Call, Class, Dotted, Function, Import, ModuleFacts, Val
+from .facts import (
+    Assign, Attr, Call, Class, Const, Dotted, Either, Function, Import, Item, Mapping, ModuleFacts, Seq, Val,
+)
 
 _MAX_DEPTH = 12
+# A call through a table or a loop over classes may call any of several functions; past
+# this many the analysis stops listing them (precision over reach).
+_MAX_ALTERNATIVES = 8
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,40 @@ class ClassRef:
     facts: Class
 
 
+@dataclass(frozen=True, eq=False)
+class _Bound:
+    """A value a name is bound to (a table, a list, a record), and where to read the
+    names in it: its module, its function (None at module level) and its assignment."""
+
+    module: Module
+    scope: Function | None
+    value: Val
+    at: Assign | Call | None
+    where: str = ""  # the module-level name holding it: `pkg.handlers.TABLE`
+
+
+class _Possible(str):
+    """A target found by class hierarchy analysis: an override in a subclass of the
+    receiver's declared class. The call may run it; the chain says so."""
+
+
+class _Declared(str):
+    """An instance of a parameter's annotated class (`parser: BaseParser`): any project
+    subclass may stand in for it."""
+
+
+# What a value may stand for: targets (dotted strings) and structured values.
+_Thing = Union[str, _Bound]
+_UseSite = Union[Assign, Call, None]  # where a name is used: its position and blocks
+
+
 @dataclass(frozen=True)
 class Hop:
     """One step of a chain: in `function`, at `line`, the path goes on (or ends)."""
 
     function: FunctionRef
     line: int
+    possible: bool = False  # the call may run the next function (an override: see `_Possible`)
 
 
 class Project:
@@ -70,9 +103,16 @@ class Project:
         self._bindings: dict[str, dict[str, tuple[str, object]]] = {}
         for module in self.modules.values():
             self._index(module)
-        self._resolve_cache: dict[tuple[str, str, str], str | None] = {}
+        self._names_cache: dict[tuple[str, str, str, object], list[_Thing]] = {}
         self._callees: dict[str, list[tuple[Call, FunctionRef]]] = {}
-        self._call_targets: dict[int, str | None] = {}
+        self._call_targets: dict[int, tuple[str, ...]] = {}
+        self._registries: dict[str, list[str]] | None = None
+        self._subclasses: dict[str, list[str]] | None = None
+        self._possible_edges: set[tuple[int, str]] = set()  # (id of the call, callee)
+        self._callers: dict[str, list[tuple[FunctionRef | None, Module, Call]]] | None = None
+        self._assigned_names: dict[int, frozenset[str]] = {}
+        self._mros: dict[str, list[str]] = {}
+        self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
 
     # -- indexing --------------------------------------------------------------------
 
@@ -138,67 +178,351 @@ class Project:
 
     # -- resolution ----------------------------------------------------------------------
 
-    def resolve(self, module: Module, scope: Function | None, value: Val, depth: int = 0) -> str | None:
-        """The target a value names, or None when the analysis cannot tell."""
-        if depth > _MAX_DEPTH:
-            return None
-        if isinstance(value, Dotted):
-            head, _, rest = value.name.partition(".")
-            subscript = head.endswith("[]")  # `engines["django"]`: an item of engines
-            base = self.resolve_name(module, scope, head.removesuffix("[]"), depth)
-            if base is None:
-                return None
-            base += "[]" if subscript else ""
-            return self.canonical(f"{base}.{rest}" if rest else base, depth)
-        if isinstance(value, Call):
-            func = self.resolve(module, scope, value.func, depth + 1)
-            if func is None:
-                return None
-            if func == "functools.partial" and value.args:
-                return self.resolve(module, scope, value.args[0], depth + 1)
-            return self.canonical(f"{func}()", depth)
-        if isinstance(value, Attr):
-            base = self.resolve(module, scope, value.value, depth + 1)
-            return self.canonical(f"{base}.{value.attr}", depth) if base else None
-        return None
+    def resolve(self, module: Module, scope: Function | None, value: Val, depth: int = 0,
+                at: _UseSite = None) -> str | None:
+        """The target a value names, or None when the analysis cannot tell. Where it may
+        name several (a dispatch table, a name bound in two branches), the first: the
+        latest assignment that reaches `at`, the first entry of a table."""
+        found = self.resolve_all(module, scope, value, at, depth)
+        return found[0] if found else None
+
+    def resolve_all(self, module: Module, scope: Function | None, value: Val, at: _UseSite = None,
+                    depth: int = 0) -> tuple[str, ...]:
+        """Every target a value may name, used at `at` (a call or an assignment in
+        `scope`; None: anywhere), at most `_MAX_ALTERNATIVES` of them."""
+        found: list[str] = []
+        for thing in self._things(module, scope, value, at, depth):
+            if isinstance(thing, str) and thing not in found:
+                found.append(thing)
+        return tuple(found[:_MAX_ALTERNATIVES])
 
     def resolve_name(self, module: Module, scope: Function | None, name: str, depth: int = 0) -> str | None:
-        key = (module.name, scope.qualname if scope else "", name)
-        if key in self._resolve_cache:
-            return self._resolve_cache[key]
-        self._resolve_cache[key] = None  # cut cycles such as `x = x.y`
-        result = self._resolve_name(module, scope, name, depth)
-        self._resolve_cache[key] = result
-        return result
+        found = [t for t in self._name_things(module, scope, name, None, depth) if isinstance(t, str)]
+        return found[0] if found else None
 
-    def _resolve_name(self, module: Module, scope: Function | None, name: str, depth: int) -> str | None:
+    # -- what a value may stand for ----------------------------------------------------
+
+    def _things(self, module: Module, scope: Function | None, value: Val, at: _UseSite, depth: int) -> list[_Thing]:
+        if depth > _MAX_DEPTH:
+            return []
+        if isinstance(value, Dotted):
+            return self._dotted_things(module, scope, value.name, at, depth)
+        if isinstance(value, (Seq, Mapping)):
+            return [_Bound(module, scope, value, at)]
+        if isinstance(value, Call):
+            return self._call_things(module, scope, value, at, depth)
+        if isinstance(value, Attr):
+            base = self._things(module, scope, value.value, at, depth + 1)
+            return self._finish(self._attr_step(base, value.attr, depth), depth)
+        if isinstance(value, Item):
+            base = self._things(module, scope, value.of, at, depth + 1)
+            return self._finish(self._item_step(base, value.index, depth), depth)
+        if isinstance(value, Either):
+            return [t for option in value.options for t in self._things(module, scope, option, at, depth + 1)]
+        return []
+
+    def _dotted_things(self, module: Module, scope: Function | None, name: str, at: _UseSite, depth: int) -> list[_Thing]:
+        segments = name.split(".")
+        head = segments[0]
+        things = self._name_things(module, scope, head.replace("[]", ""), at, depth)
+        things = self._items(things, head.count("[]"), depth)
+        for segment in segments[1:]:
+            things = self._attr_step(things, segment.replace("[]", ""), depth)
+            things = self._items(things, segment.count("[]"), depth)
+        return self._finish(things, depth)
+
+    def _items(self, things: list[_Thing], count: int, depth: int) -> list[_Thing]:
+        for _ in range(count):
+            things = self._item_step(things, None, depth)
+        return things
+
+    def _finish(self, things: list[_Thing], depth: int) -> list[_Thing]:
+        return [self.canonical(t, depth) if isinstance(t, str) and not isinstance(t, _Possible) else t
+                for t in things[: _MAX_ALTERNATIVES * 2]]
+
+    def _call_things(self, module: Module, scope: Function | None, call: Call, at: _UseSite, depth: int) -> list[_Thing]:
+        func = call.func
+        method = func.attr if isinstance(func, Attr) else func.name.rpartition(".")[2] if isinstance(func, Dotted) else ""
+        if method in _CONTAINER_METHODS and "[]" not in method:
+            base_value = func.value if isinstance(func, Attr) else Dotted(func.name.rpartition(".")[0])  # type: ignore[union-attr]
+            if isinstance(base_value, Attr) or (isinstance(base_value, Dotted) and base_value.name):
+                base = [self._target_bound(b) or b if isinstance(b, str) else b
+                        for b in self._things(module, scope, base_value, at, depth + 1)]
+                tables = [b for b in base if isinstance(b, _Bound) and isinstance(b.value, Mapping)
+                          or isinstance(b, str) and b in self.registries()]
+                if tables:
+                    return self._container_method(tables, method, depth)
+        found: list[_Thing] = []
+        for target in self.resolve_all(module, scope, func, at, depth + 1):
+            if target == "functools.partial" and call.args:
+                found += self._things(module, scope, call.args[0], at, depth + 1)
+            elif target == "getattr" and len(call.args) >= 2 and _is_str(call.args[1]):
+                base = self._things(module, scope, call.args[0], at, depth + 1)
+                found += self._finish(self._attr_step(base, call.args[1].value, depth), depth)  # type: ignore[union-attr]
+            elif target == "importlib.import_module" and call.args and _is_str(call.args[0]):
+                name = call.args[0].value  # type: ignore[union-attr]
+                if not name.startswith("."):
+                    found.append(self.canonical(name, depth))
+            elif target in _SAME_ITEMS and call.args:
+                found += self._things(module, scope, call.args[0], at, depth + 1)
+            else:
+                if target in self.classes:  # a record: its fields may be read back
+                    found.append(_Bound(module, scope, call, at))
+                found.append(self.canonical(f"{target}()", depth))
+        return found
+
+    def _container_method(self, tables: list[_Thing], method: str, depth: int) -> list[_Thing]:
+        """`TABLE.get(key)`, `TABLE.values()`, `TABLE.items()` of dispatch tables."""
+        found: list[_Thing] = []
+        for table in tables:
+            if method in ("get", "pop", "setdefault", "__getitem__"):
+                found += self._item_step([table], None, depth)
+            elif method == "values":
+                found.append(table)
+            elif method == "items" and isinstance(table, _Bound) and isinstance(table.value, Mapping):
+                pairs = [Seq((Const(k), v)) for k, v in table.value.items]
+                pairs += [Seq((Const(None), v)) for v in table.value.others]
+                found.append(replace(table, value=Seq(tuple(pairs))))
+        return found
+
+    def _item_step(self, things: list[_Thing], index: int | None, depth: int) -> list[_Thing]:
+        """An element of each container in `things`."""
+        found: list[_Thing] = []
+        for thing in things:
+            if isinstance(thing, str):
+                thing = self.canonical(thing, depth)
+                bound = self._target_bound(thing)
+                if bound is None:
+                    registered = self.registries().get(thing)
+                    found += registered if registered else [f"{thing}[]"]
+                    continue
+                thing = bound
+            value = thing.value
+            elements: list[Val] = []
+            if isinstance(value, Seq):
+                items = value.items
+                if index is not None and -len(items) <= index < len(items):
+                    items = (items[index],)
+                elif index is not None and all(isinstance(i, Seq) for i in items):  # pairs of `.items()`
+                    items = tuple(i.items[index] for i in items if -len(i.items) <= index < len(i.items))  # type: ignore[union-attr]
+                elements = list(items)
+            elif isinstance(value, Mapping):
+                elements = [v for _, v in value.items] + list(value.others)
+            for element in elements:
+                found += self._things(thing.module, thing.scope, element, thing.at, depth + 1)
+            if thing.where:
+                found += self.registries().get(thing.where, [])
+        return found
+
+    def _attr_step(self, things: list[_Thing], attr: str, depth: int) -> list[_Thing]:
+        """`.attr` of each thing: a record's field, a member set in `__init__`, else the target."""
+        found: list[_Thing] = []
+        for thing in things:
+            if isinstance(thing, _Bound):
+                if isinstance(thing.value, Call):
+                    field = thing.value.kwarg(attr)
+                    if field is not None:
+                        found += self._things(thing.module, thing.scope, field, thing.at, depth + 1)
+                continue
+            owner = thing[:-2] if thing.endswith("()") else thing
+            if owner in self.classes and self.find_method(owner, attr) is None:
+                members = self._members(owner, attr, depth)
+                if members:
+                    found += members
+                    continue
+            found.append(f"{thing}.{attr}")
+            if isinstance(thing, _Declared):
+                found += self._overrides(owner, attr)
+        return found
+
+    def _overrides(self, owner: str, attr: str) -> list[_Thing]:
+        """`attr` as the project subclasses of `owner` define it, when there are few."""
+        subclasses = self.subclasses(owner)
+        if len(subclasses) > _MAX_ALTERNATIVES:
+            return []
+        return [_Possible(f"{sub}.{attr}") for sub in subclasses if f"{sub}.{attr}" in self.functions]
+
+    def subclasses(self, qualified: str) -> list[str]:
+        """The project classes that derive from `qualified`, directly or not."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for name in self.classes:
+                for ancestor in self.mro(name)[1:]:
+                    self._subclasses.setdefault(ancestor, []).append(name)
+        return self._subclasses.get(qualified, [])
+
+    def _members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
+        """What `self.attr` holds: set in a method (`self.parser = JSONParser()` in
+        `__init__`) or at class level (`parser_class = JSONParser`)."""
+        key = (owner, attr)
+        if key not in self._members_cache:
+            self._members_cache[key] = []  # cut cycles: `self.x = self.x or X()`
+            self._members_cache[key] = self._find_members(owner, attr, depth)
+        return self._members_cache[key]
+
+    def _find_members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
+        for name in self.mro(owner):
+            cls = self.classes.get(name)
+            if cls is None:
+                continue
+            for assign in cls.facts.assigns:
+                if assign.target == attr:
+                    return self._things(cls.module, None, assign.value, None, depth + 1)
+            found: list[_Thing] = []
+            for method in ("__init__", *cls.facts.methods):
+                fn = self.functions.get(f"{name}.{method}")
+                if fn is None or not fn.facts.params:
+                    continue
+                target = f"{fn.facts.params[0]}.{attr}"
+                for assign in fn.facts.assigns:
+                    if assign.target == target:
+                        found += self._things(fn.module, fn.facts, assign.value, assign, depth + 1)
+                if found:
+                    return found
+        return []
+
+    def _target_bound(self, target: str) -> _Bound | None:
+        """The value a module-level name of the project holds: `pkg.handlers.TABLE`."""
+        module_name, _, attr = target.rpartition(".")
+        module = self.module(module_name) if module_name else None
+        if module is None:
+            return None
+        binding = self._bindings[module.name].get(attr)
+        if binding is None or binding[0] != "assign":
+            return None
+        assign: Assign = binding[1]  # type: ignore[assignment]
+        return _Bound(module, None, assign.value, assign, f"{module.name}.{attr}")
+
+    def _name_things(self, module: Module, scope: Function | None, name: str, at: _UseSite, depth: int) -> list[_Thing]:
+        # Only a name the function assigns depends on where it is used.
+        if at is not None and (scope is None or name not in self._assigned(scope)):
+            at = None
+        key = (module.name, scope.qualname if scope else "", name, (at.pos.line, at.pos.col) if at else None)
+        cached = self._names_cache.get(key)
+        if cached is not None:
+            return cached
+        self._names_cache[key] = []  # cut cycles such as `x = x.y`
+        found = self._lookup(module, scope, name, at, depth)
+        self._names_cache[key] = found
+        return found
+
+    def _assigned(self, scope: Function) -> frozenset[str]:
+        found = self._assigned_names.get(id(scope))
+        if found is None:
+            found = self._assigned_names[id(scope)] = frozenset(a.target for a in scope.assigns)
+        return found
+
+    def _lookup(self, module: Module, scope: Function | None, name: str, at: _UseSite, depth: int) -> list[_Thing]:
         while scope is not None:
             if scope.class_name and scope.params and name == scope.params[0]:
                 owner = f"{module.name}.{scope.class_name}"
                 if _is_classmethod(scope):
-                    return owner
+                    return [owner]
                 if not _is_staticmethod(scope):
-                    return f"{owner}()"
+                    return [f"{owner}()"]
             for imp in reversed(scope.imports):
                 if imp.bound_name == name and imp.name != "*":
-                    return self.import_target(module, imp)
-            for assign in reversed(scope.assigns):
-                if assign.target == name:
-                    return self.resolve(module, scope, assign.value, depth + 1)
+                    return [self.import_target(module, imp)]
+            reaching = _reaching(scope, name, at)
+            if reaching:
+                return [t for assign in reaching for t in self._things(module, scope, assign.value, assign, depth + 1)]
             if name in scope.local_defs:
-                return f"{module.name}.{scope.qualname}.{name}"
+                return [f"{module.name}.{scope.qualname}.{name}"]
             if name in scope.params:
-                return None
+                return self._declared(module, scope, name, depth)
             scope = self._enclosing_function(module, scope)
+            at = None
         binding = self._bindings[module.name].get(name)
         if binding is None:
-            return name if name in _BUILTINS else None
+            return [name] if name in _BUILTINS else []
         kind, payload = binding
         if kind == "import":
-            return self.import_target(module, payload)  # type: ignore[arg-type]
+            return [self.import_target(module, payload)]  # type: ignore[arg-type]
         if kind == "assign":
-            return self.resolve(module, None, payload.value, depth + 1)  # type: ignore[union-attr]
-        return payload  # type: ignore[return-value]
+            where = f"{module.name}.{name}"
+            things = self._things(module, None, payload.value, payload, depth + 1)  # type: ignore[union-attr]
+            return [replace(t, where=where) if isinstance(t, _Bound) and not t.where else t for t in things]
+        return [payload]  # type: ignore[list-item]
+
+    def _declared(self, module: Module, scope: Function, name: str, depth: int) -> list[_Thing]:
+        """An instance of a parameter's annotated project class (`parser: BaseParser`)."""
+        for param, annotation in scope.annotations:
+            if param == name:
+                outer = self._enclosing_function(module, scope)
+                return [_Declared(f"{t}()") for t in self.resolve_all(module, outer, annotation, None, depth + 1) if t in self.classes]
+        return []
+
+    # -- registries: classes collected by a decorator or an append ---------------------
+
+    def registries(self) -> dict[str, list[str]]:
+        """Module-level containers that classes are registered into, with those classes:
+        `@register` whose body does `REGISTRY[cls.name] = cls` or `_parsers.append(cls)`,
+        and module-level `REGISTRY["json"] = JSONParser` / `registry.append(JSONParser)`."""
+        if self._registries is not None:
+            return self._registries
+        self._registries = {}
+        found: dict[str, list[str]] = {}
+        for cls in self.classes.values():
+            for decorator in cls.facts.decorators:
+                for store in self._decorator_stores(cls.module, decorator):
+                    found.setdefault(store, []).append(cls.qualified)
+        for module in self.modules.values():
+            for assign in module.facts.assigns:
+                if assign.target.endswith("[]") and "." not in assign.target:
+                    self._register(found, module, None, assign.target[:-2], assign.value)
+            for call in module.facts.calls:
+                if isinstance(call.func, Dotted) and call.args and call.func.name.rpartition(".")[2] in _REGISTER_METHODS:
+                    self._register(found, module, None, call.func.name.rpartition(".")[0], call.args[-1])
+        self._registries = {k: v[: _MAX_ALTERNATIVES * 4] for k, v in found.items()}
+        return self._registries
+
+    def _register(self, found: dict[str, list[str]], module: Module, scope: Function | None, container: str, value: Val) -> None:
+        classes = [t for t in self.resolve_all(module, scope, value) if t in self.classes]
+        if classes and container and "[]" not in container:
+            where = self._location(module, container)
+            if where:
+                found.setdefault(where, []).extend(c for c in classes if c not in found.get(where, []))
+
+    def _location(self, module: Module, name: str) -> str | None:
+        """The module-level variable a dotted name refers to: `registry.PARSERS` → `pkg.registry.PARSERS`."""
+        head, _, rest = name.partition(".")
+        binding = self._bindings[module.name].get(head)
+        if binding is None:
+            return None
+        if binding[0] == "assign":
+            base = f"{module.name}.{head}"
+        elif binding[0] == "import":
+            base = self.import_target(module, binding[1])  # type: ignore[arg-type]
+        else:
+            return None
+        target = f"{base}.{rest}" if rest else base
+        owner, _, attr = target.rpartition(".")
+        found = self.module(owner) if owner else None
+        return f"{found.name}.{attr}" if found is not None else target
+
+    def _decorator_stores(self, module: Module, decorator: Val, depth: int = 0) -> list[str]:
+        """The registries a class decorator stores the class into."""
+        func = decorator.func if isinstance(decorator, Call) else decorator
+        target = self.resolve(module, None, func)
+        fn = self.functions.get(target) if target else None
+        if fn is None or depth > 1:
+            return []
+        stores: list[str] = []
+        candidates = [fn]
+        if isinstance(decorator, Call):  # `@register("json")`: the function it returns
+            candidates = [self.functions[f"{fn.qualified}.{d}"] for d in fn.facts.local_defs if f"{fn.qualified}.{d}" in self.functions]
+        for candidate in candidates:
+            params = candidate.facts.params
+            if not params:
+                continue
+            for assign in candidate.facts.assigns:
+                if assign.target.endswith("[]") and assign.value == Dotted(params[0]):
+                    stores.append(self._location(candidate.module, assign.target[:-2].split("[]")[0]) or "")
+            for call in candidate.facts.calls:
+                if (isinstance(call.func, Dotted) and call.func.name.rpartition(".")[2] in _REGISTER_METHODS
+                        and call.args and call.args[-1] == Dotted(params[0])):
+                    stores.append(self._location(candidate.module, call.func.name.rpartition(".")[0]) or "")
+        return [s for s in stores if s]
 
     def _enclosing_function(self, module: Module, scope: Function) -> Function | None:
         outer = scope.qualname.rpartition(".")[0]
@@ -271,6 +595,9 @@ class Project:
 
     def mro(self, qualified: str) -> list[str]:
         """The class and its ancestors, project ones resolved, external ones as named."""
+        cached = self._mros.get(qualified)
+        if cached is not None:
+            return cached
         seen: list[str] = []
         queue = deque([qualified])
         while queue:
@@ -281,6 +608,7 @@ class Project:
             cls = self.classes.get(name)
             if cls is not None:
                 queue.extend(self.bases(cls))
+        self._mros[qualified] = seen
         return seen
 
     def is_subclass(self, qualified: str, bases: frozenset[str] | set[str]) -> bool:
@@ -296,11 +624,16 @@ class Project:
     # -- call graph ----------------------------------------------------------------------
 
     def call_target(self, fn: FunctionRef | None, module: Module, call: Call) -> str | None:
-        """What a call calls. Rules and framework scans ask for the same calls again and
-        again, so the answer is kept per call site."""
+        """What a call calls (the first, where it may call several)."""
+        found = self.call_targets(fn, module, call)
+        return found[0] if found else None
+
+    def call_targets(self, fn: FunctionRef | None, module: Module, call: Call) -> tuple[str, ...]:
+        """Everything a call may call. Rules and framework scans ask for the same calls
+        again and again, so the answer is kept per call site."""
         key = id(call)  # a call site's facts live as long as the project
         if key not in self._call_targets:
-            self._call_targets[key] = self.resolve(module, fn.facts if fn else None, call.func)
+            self._call_targets[key] = self.resolve_all(module, fn.facts if fn else None, call.func, call)
         return self._call_targets[key]
 
     def callees(self, fn: FunctionRef) -> list[tuple[Call, FunctionRef]]:
@@ -310,16 +643,21 @@ class Project:
             return cached
         edges: list[tuple[Call, FunctionRef]] = []
         for call in fn.facts.calls:
-            callee = self.callee(fn, call)
-            if callee is not None and callee.qualified != fn.qualified:
-                edges.append((call, callee))
+            for target in self.call_targets(fn, fn.module, call):
+                callee = self._function_at(target)
+                if callee is not None and callee.qualified != fn.qualified:
+                    edges.append((call, callee))
+                    if isinstance(target, _Possible):
+                        self._possible_edges.add((id(call), callee.qualified))
         self._callees[fn.qualified] = edges
         return edges
 
     def callee(self, fn: FunctionRef | None, call: Call, module: Module | None = None) -> FunctionRef | None:
         target = self.call_target(fn, module or fn.module, call)  # type: ignore[union-attr]
-        if target is None:
-            return None
+        return self._function_at(target) if target is not None else None
+
+    def _function_at(self, target: str) -> FunctionRef | None:
+        """The project function a call target runs (a class: its `__init__`)."""
         if target in self.functions:
             return self.functions[target]
         if target in self.classes:
@@ -338,9 +676,43 @@ class Project:
             fn = queue.popleft()
             for call, callee in self.callees(fn):
                 if callee.qualified not in chains:
-                    chains[callee.qualified] = (*chains[fn.qualified], Hop(fn, call.pos.line))
+                    possible = (id(call), callee.qualified) in self._possible_edges
+                    chains[callee.qualified] = (*chains[fn.qualified], Hop(fn, call.pos.line, possible))
                     queue.append(callee)
         return chains
+
+    # -- who calls a function -----------------------------------------------------------
+
+    def held_value(self, target: str) -> tuple[Module, Val] | None:
+        """The value a module-level variable of the project is assigned: `pkg.config.DATA_DIR`."""
+        bound = self._target_bound(self.canonical(target))
+        return (bound.module, bound.value) if bound is not None else None
+
+    def callers(self, fn: FunctionRef) -> list[tuple[FunctionRef | None, Module, Call]]:
+        """Every call site in the project that may call `fn` (module level: no function)."""
+        if self._callers is None:
+            self._callers = {}
+            for caller in list(self.functions.values()):
+                for call, callee in self.callees(caller):
+                    self._callers.setdefault(callee.qualified, []).append((caller, caller.module, call))
+            for module in self.modules.values():
+                for call in module.facts.calls:
+                    for target in self.call_targets(None, module, call):
+                        callee = self._function_at(target)
+                        if callee is not None:
+                            self._callers.setdefault(callee.qualified, []).append((None, module, call))
+        return self._callers.get(fn.qualified, [])
+
+    def bound_arguments(self, fn: FunctionRef, caller: FunctionRef | None, module: Module, call: Call) -> int:
+        """How many of `fn`'s parameters the call fills without an argument: `self` or `cls`."""
+        if fn.facts.class_name is None or _is_staticmethod(fn.facts):
+            return 0
+        if _is_classmethod(fn.facts) or fn.facts.qualname.rpartition(".")[2] == "__init__":
+            return 1
+        func = call.func
+        receiver = Dotted(func.name.rpartition(".")[0]) if isinstance(func, Dotted) and "." in func.name else None
+        owner = self.resolve(module, caller.facts if caller else None, receiver) if receiver else None
+        return 0 if owner in self.classes else 1  # `Event.save(event)` passes self itself
 
     def iter_functions(self) -> Iterator[FunctionRef]:
         return iter(self.functions.values())
@@ -349,6 +721,43 @@ class Project:
         """A function named by a dotted string, as RQ resolves `'pkg.mod.func'`."""
         target = self.canonical(dotted)
         return self.functions.get(target)
+
+
+def _reaching(scope: Function, name: str, at: _UseSite) -> list[Assign]:
+    """The assignments to `name` in `scope` that may reach `at`, latest first.
+
+    Walking back from the use, each earlier assignment may reach it; one whose blocks
+    enclose the use reaches it for sure and hides the ones before. Without a use site,
+    the last assignment (what the name holds once the function has run).
+    """
+    assigns = [a for a in scope.assigns if a.target == name]
+    if not assigns:
+        return []
+    if at is None:
+        return [assigns[-1]]
+    where = (at.pos.line, at.pos.col)
+    found: list[Assign] = []
+    for assign in reversed(assigns):
+        if (assign.pos.line, assign.pos.col) >= where:
+            continue
+        found.append(assign)
+        if at.block[: len(assign.block)] == assign.block:
+            break
+    if found or name in scope.params:
+        return found
+    return assigns[::-1]  # used above its assignments: in a loop, any of them
+
+
+def _is_str(value: Val) -> bool:
+    return isinstance(value, Const) and isinstance(value.value, str)
+
+
+# `TABLE.get(key)`, `TABLE.values()`: methods that read a dispatch table's entries.
+_CONTAINER_METHODS = frozenset({"get", "pop", "setdefault", "values", "items"})
+# `registry.append(cls)`, `REGISTRY.add(cls)`: methods that store a class in a registry.
+_REGISTER_METHODS = frozenset({"append", "add", "insert", "register", "setdefault"})
+# Calls whose result holds the same items as their argument.
+_SAME_ITEMS = frozenset({"list", "tuple", "sorted", "set", "frozenset", "reversed", "iter", "dict.values"})
 
 
 def _decorator_names(fn: Function) -> set[str]:

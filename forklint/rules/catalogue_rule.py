@@ -75,9 +75,10 @@ class CatalogueCallRule(Rule):
             api = analysis.api(fn, fn.module, call) or ""
             regex_function = api.startswith(("re.", "regex.")) and api.rpartition(".")[2] != "compile"
             arguments = [*call.args, *(v for _, v in call.kwargs)]
-            # The whole call moves, so all of it must be constant (re.<function> moves its
-            # pattern only: the rest stays at the call).
-            if regex_function or all(analysis.constant(fn.module, fn, a) for a in arguments):
+            # The whole call moves, so all of it must be constant at module level too
+            # (re.<function> moves its pattern only: the rest stays at the call).
+            moved = arguments[:1] if regex_function else arguments
+            if all(analysis.constant(fn.module, fn, a, movable=True) for a in moved):
                 return plans.hoist(fn, call, api, HOIST_NAMES.get(entry.id, "VALUE"))
             return None
         if entry.fix == "warm-in-parent" and entry.warm_up:
