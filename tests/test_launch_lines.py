@@ -37,3 +37,15 @@ def test_a_launch_line_says_what_starts(line: str, expected: Launch) -> None:
 @pytest.mark.parametrize("line", ["celery -A proj beat", "rq info", "python run.py", "flask run"])
 def test_a_line_that_starts_no_worker_says_nothing(line: str) -> None:
     assert read_launch(shlex.split(line)) is None
+
+
+def test_launch_files_are_read_in_shell_and_exec_forms(tmp_path) -> None:
+    from forklint.frameworks.launch_lines import command_lines
+
+    (tmp_path / "Procfile").write_text("web: gunicorn app:app\nworker: FOO=1 rq worker -w app.W high && echo done\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        'services:\n  worker:\n    command: ["celery", "-A", "proj", "worker", "--max-tasks-per-child", "1"]\n'
+    )
+    launches = [read_launch(argv) for argv in command_lines(tmp_path)]
+    assert Launch("rq", worker_class="app.W", queues=("high",)) in launches
+    assert Launch("celery", app="proj", max_tasks_per_child=1) in launches

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 from ..facts import Call, Const, Mapping, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
+    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
     const_str, instance_attr, modules_creating, options, program,
 )
 from .clis import run_django_setup
@@ -26,6 +26,8 @@ CELERY_SHARED_TASK = frozenset({"celery.shared_task", "celery.app.shared_task"})
 CELERY_TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task"})
 CELERY_PARENT_SIGNALS = frozenset({"celery.signals.worker_init", "celery.signals.celeryd_init"})
 CELERY_CHILD_SIGNALS = frozenset({"celery.signals.worker_process_init"})
+# Pools that run tasks in the worker process itself: nothing is forked per child.
+CELERY_NON_FORKING_POOLS = frozenset({"solo", "threads", "gevent", "eventlet"})
 CELERY_SIGNATURES = frozenset({"celery.signature", "celery.canvas.signature"})
 CELERY_MAX_TASKS_KEYS = ("worker_max_tasks_per_child", "CELERYD_MAX_TASKS_PER_CHILD", "max_tasks_per_child")
 
@@ -57,6 +59,10 @@ class Celery(Adapter):
         return models.memo("celery", lambda: self._fork_model(models.project))  # type: ignore[return-value]
 
     def _fork_model(self, project: Project) -> ForkModel:
+        pools = {launch.pool for launch in project_launches(project) if launch.framework == "celery"}
+        if pools and pools <= CELERY_NON_FORKING_POOLS:
+            listed = ", ".join(sorted(p for p in pools if p))
+            return ForkModel(NO_FORK, "Celery worker", f"the worker runs tasks in its own process (--pool {listed})")
         setting = max_tasks_per_child(project)
         limit, note = setting if setting is not None else (None, None)
         if limit is not None and limit <= PER_JOB_MAX_TASKS:

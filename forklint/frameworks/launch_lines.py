@@ -8,6 +8,7 @@ lines come from a small reader of the common files below.
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 from typing import Iterator
@@ -35,7 +36,15 @@ def command_lines(root: Path) -> Iterator[list[str]]:
             for prefix in _PREFIXES:
                 if text.startswith(prefix):
                     text = text[len(prefix):].strip()
-            text = text.strip("\"'[]")
+            if text.startswith("["):  # compose / Dockerfile exec form: ["celery", "-A", "proj", "worker"]
+                try:
+                    words = json.loads(text)
+                except ValueError:
+                    words = None
+                if isinstance(words, list) and all(isinstance(w, str) for w in words):
+                    yield words
+                    continue
+            text = text.strip("\"'")
             for part in text.replace("&&", ";").split(";"):
                 try:
                     words = shlex.split(part)
