@@ -17,6 +17,10 @@ DEFAULT_EXCLUDE = (
     ".forklint_cache", "site-packages",
 )
 
+# Test code: production workers never fork it, so its jobs are not jobs and the workers
+# its fixtures start are not the parent (`exclude-tests = false` reads it all the same).
+TEST_CODE = ("tests", "test", "testing", "test_*.py", "*_test.py", "*_tests.py", "conftest.py")
+
 # Codes that exist but are off unless selected by their full code.
 OFF_BY_DEFAULT = ("FRK100",)
 
@@ -37,6 +41,7 @@ class Config:
     prefork_modules: tuple[str, ...] = ()
     report_per_child: bool = False
     respect_gitignore: bool = True
+    exclude_tests: bool = True
     # Findings whose work saves less than this per child are noise next to a job's own cost.
     min_cost_ms: float = 1.0
     extra_catalogues: tuple[str, ...] = ()
@@ -79,7 +84,9 @@ _LIST_KEYS = {
     "prefork-modules": "prefork_modules",
     "extra-catalogues": "extra_catalogues",
 }
-_BOOL_KEYS = {"report-per-child": "report_per_child", "respect-gitignore": "respect_gitignore"}
+_BOOL_KEYS = {
+    "report-per-child": "report_per_child", "respect-gitignore": "respect_gitignore", "exclude-tests": "exclude_tests",
+}
 KNOWN_KEYS = (*_LIST_KEYS, "per-file-ignores", *_BOOL_KEYS, "min-cost-ms")
 
 

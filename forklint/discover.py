@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pathspec
 
-from .config import Config, find_config_file, load_config, skipped_pyproject
+from .config import TEST_CODE, Config, find_config_file, load_config, skipped_pyproject
 
 # A folder holding one of these is a project root. `setup.py` counts only outside a
 # package (a module named setup.py inside one is just a module), and a pyproject.toml
@@ -66,7 +66,7 @@ def is_excluded(path: Path, config: Config) -> bool:
     # A folder below an excluded one is only skipped because the walk prunes it, so
     # naming it explicitly still checks it.
     name = path.name
-    for pattern in (*config.exclude, *config.extend_exclude):
+    for pattern in (*config.exclude, *config.extend_exclude, *(TEST_CODE if config.exclude_tests else ())):
         pattern = pattern.rstrip("/")
         if fnmatch(relative, pattern) or fnmatch(name, pattern):
             return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..analysis import Analysis
+from ..catalogue import format_ms
 from ..diagnostics import Diagnostic
 from ..facts import Call, Pos
 from ..frameworks import Job
@@ -27,8 +28,11 @@ class CacheFilledInChild(Rule):
     singleton building a 50k-row index 141.4 ms against 0.04 ms.
 
     When what is built is a client or connection (a boto3 client, a DB connection,
-    an HTTP session: see `rules/unsafe.toml`), it must not be built in the parent:
-    the advice is then to build it once per child in the framework's child hook.
+    an HTTP session: see `rules/unsafe.toml`), nothing is reported: it must not be
+    built in the parent, and building it once in each child is what a child should do.
+
+    The cost quoted is what the cached function does, where the catalogue knows it
+    (a YAML load of a constant file, a regex, a template); otherwise no figure.
 
     ## Example
     ```python
@@ -49,8 +53,8 @@ class CacheFilledInChild(Rule):
     ```
 
     ## Fix safety
-    Calling the getter in the parent is safe when it returns plain data; forklint
-    offers no warm-up when the function builds a client or connection.
+    Calling the getter in the parent is safe when it returns plain data; a function
+    that builds a client or connection is not reported.
 
     ## Applies to
     Every framework whose children are thrown away per job (per child with
@@ -79,9 +83,10 @@ class CacheFilledInChild(Rule):
                 if not spots:
                     continue
                 seen.add(fn.qualified)
-                client = self._builds_client(analysis, job, fn)
+                if self._builds_client(analysis, fn):
+                    continue  # a client per child is right: never warmed in the parent
                 for kind, pos in spots:
-                    yield self._diagnostic(analysis, job, reached, kind, pos, client, parent)
+                    yield self._diagnostic(analysis, job, reached, kind, pos, parent)
 
     def _spots(self, analysis: Analysis, fn: FunctionRef) -> list[tuple[str, Pos]]:
         facts = fn.facts
@@ -95,7 +100,7 @@ class CacheFilledInChild(Rule):
         spots += [("lazy singleton", pos) for _, pos in facts.lazy_globals]
         return spots
 
-    def _builds_client(self, analysis: Analysis, job: Job, fn: FunctionRef) -> str | None:
+    def _builds_client(self, analysis: Analysis, fn: FunctionRef) -> str | None:
         """The unsafe-before-fork API the function (or what it calls) uses, if any."""
         for name in analysis.project.reachable(fn):
             callee = analysis.project.functions[name]
@@ -105,22 +110,33 @@ class CacheFilledInChild(Rule):
                     return api
         return None
 
-    def _diagnostic(self, analysis, job, reached, kind, pos, client, parent) -> Diagnostic:
+    def _cost(self, analysis: Analysis, fn: FunctionRef) -> str:
+        """What filling the cache costs, from the catalogue work it does: `~4.2 ms: compiles a ...`."""
+        saving, what = 0.0, []
+        for name in analysis.project.reachable(fn):
+            callee = analysis.project.functions[name]
+            for call in callee.facts.calls:
+                for rule in ("FRK102", "FRK103", "FRK106"):
+                    entry = analysis.entry_for(callee, callee.module, call, rule)
+                    if entry is not None and analysis.constant_args(entry, callee.module, callee, call):
+                        saving += analysis.cost(entry, callee.module, call).saving_ms
+                        what.append(entry.summary)
+                        break
+        if not saving:
+            return ""
+        return f" (~{format_ms(saving)} ms per child: {', '.join(dict.fromkeys(what))})"
+
+    def _diagnostic(self, analysis, job, reached, kind, pos, parent) -> Diagnostic:
         fn = reached.function
-        entry = analysis.catalogue.entry("lru-cache-loader" if kind == "memoised loader" else "lazy-module-singleton")
-        cost = f" (measured for a config loader: {entry.cost()})" if entry and entry.cost() else ""
-        if client:
-            hook = job.adapter.child_hook(job.framework) or "the job itself (a new child per job has nothing to share)"
-            advice = f"it builds a client or connection ({client}), which must not cross the fork: build it in {hook} instead of warming it in the parent"
-        else:
-            where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"
-            advice = f"call {fn.facts.qualname}() once in {where}"
+        cost = self._cost(analysis, fn)
+        where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"
+        advice = f"call {fn.facts.qualname}() once in {where}"
         message = (
             f"{kind} {fn.facts.qualname}() is first filled {analysis.how_often(job)}{cost}, on the path of "
             f"{job.function.facts.qualname} ({analysis.chain_text(reached, pos.line)}); {advice}"
         )
         plan = None
-        if not client and fn.facts.class_name is None and "." not in fn.facts.qualname and not fn.facts.params:
+        if fn.facts.class_name is None and "." not in fn.facts.qualname and not fn.facts.params:
             name = fn.facts.qualname
             plan = plans.in_parent(
                 analysis, job, [f"from {fn.module.name} import {name}", f"{name}()"], f"call {name}() once"
