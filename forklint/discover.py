@@ -222,12 +222,15 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
 
 def _walk(top: Path, project_for, tree: _Tree, only: ProjectFiles | None = None):
     """Python files under `top`, pruning excluded, ignored and template folders and,
-    with `only`, other projects."""
+    with `only`, other projects. A folder named that git ignores as a whole (an unpacked
+    sdist under a cache folder) is read all the same, as an excluded one is: naming it
+    asks for it."""
+    named_ignored = tree.gitignored(Path(os.path.abspath(top)))
     for folder, dirnames, filenames in os.walk(top, followlinks=False):
         here = Path(folder)
         config = project_for(here).config
         absolute = Path(os.path.abspath(here))
-        ignoring = config.respect_gitignore
+        ignoring = config.respect_gitignore and not named_ignored
         keep = []
         for name in sorted(dirnames):
             child = here / name

@@ -249,6 +249,16 @@ def test_a_gitignored_file_named_explicitly_is_checked_unless_force_exclude(repo
     assert (forced.returncode, forced.stdout) == (0, "")
 
 
+def test_a_gitignored_folder_named_explicitly_is_read_whole(repo: Path) -> None:
+    """An unpacked project under an ignored cache folder: naming it asks for all of it."""
+    vendored = repo / "out" / "vendored"
+    vendored.mkdir(parents=True)
+    (vendored / "pyproject.toml").write_text('[project]\nname = "vendored"\n')
+    (vendored / "jobs.py").write_text(JOB)
+    assert codes(run_cli("out/vendored", cwd=repo)) == ["out/vendored/jobs.py:6:5: FRK104"]
+    assert codes(run_cli(".", cwd=vendored)) == ["jobs.py:6:5: FRK104"]
+
+
 def test_respect_gitignore_false_reads_everything(repo: Path) -> None:
     (repo / "pyproject.toml").write_text('[project]\nname = "app"\n\n[tool.forklint]\nrespect-gitignore = false\n')
     found = codes(run_cli(".", cwd=repo))
