@@ -15,7 +15,7 @@ from .prefork import Parent, ParentState, Parents, import_closure
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
-_CONSTANT_CALLS = frozenset({"open", "pathlib.Path", "os.path.join", "io.open"})
+_CONSTANT_CALLS = frozenset({"open", "pathlib.Path", "os.path.join", "io.open", "lxml.etree.parse"})
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Analysis:
     def constant_args(self, entry: Entry, module: Module, fn: FunctionRef | None, call: Call) -> bool:
         if not entry.constant_args:
             return True
-        return all(self.constant(module, fn, call.arg(i)) for i in entry.constant_args)
+        return all(self.constant(module, fn, _argument(call, i)) for i in entry.constant_args)
 
     def cost(self, entry: Entry, module: Module, call: Call) -> Cost:
         """What this call's work costs per child: measured on the call where its entry allows
@@ -164,3 +164,10 @@ class Analysis:
             job=fn.qualified, chain=chain, fork_model=job.fork.kind,
             noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan,
         )
+
+
+def _argument(call: Call, item: int | str | tuple[int, str]) -> Val | None:
+    """The argument a `constant-args` item names: by position, by keyword, or either."""
+    if isinstance(item, tuple):
+        return call.arg(*item)
+    return call.arg(item) if isinstance(item, int) else call.kwarg(item)
