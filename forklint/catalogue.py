@@ -20,6 +20,7 @@ SAFETY = ("safe", "unsafe")
 _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fix", "safety", "summary", "advice", "doc")
 _OPTIONAL = (
     "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
+    "hoist-name",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
 MEASURES = ("regex-compile",)
@@ -50,6 +51,7 @@ class Entry:
     reported_when_used: bool = False  # FRK901: report once the parent uses the object
     skip_frameworks: tuple[str, ...] = ()  # frameworks whose parent already does this
     measure: str | None = None  # one of MEASURES: the cost is measured on the call itself
+    hoist_name: str | None = None  # the hoisted constant's suffix: `CLASSIFY_TICKET_TOKENIZER`
     source: str = ""
 
     @property
@@ -194,6 +196,8 @@ def _entry(source: str, raw: object) -> Entry:
     check(isinstance(skip, list) and all(isinstance(s, str) for s in skip), "skip-frameworks must be a list of strings")
     measure = raw.get("measure")
     check(measure is None or measure in MEASURES, f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    hoist_name = raw.get("hoist-name")
+    check(hoist_name is None or (isinstance(hoist_name, str) and hoist_name.isidentifier() and hoist_name.isupper()), "hoist-name must be an UPPER_CASE identifier")
     imports = raw.get("warm-up-imports", [])
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
     return Entry(
@@ -202,5 +206,5 @@ def _entry(source: str, raw: object) -> Entry:
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
         constant_args=tuple(tuple(i) if isinstance(i, list) else i for i in constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
-        skip_frameworks=tuple(skip), measure=measure, source=source,
+        skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, source=source,
     )

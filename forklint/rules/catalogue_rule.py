@@ -78,7 +78,7 @@ class CatalogueCallRule(Rule):
             # The whole call moves, so all of it must be constant (re.<function> moves its
             # pattern only: the rest stays at the call).
             if regex_function or all(analysis.constant(fn.module, fn, a) for a in arguments):
-                return plans.hoist(fn, call, api, HOIST_NAMES.get(entry.id, "VALUE"))
+                return plans.hoist(fn, call, api, entry.hoist_name or HOIST_NAMES.get(entry.id, "VALUE"))
             return None
         if entry.fix == "warm-in-parent" and entry.warm_up:
             return plans.in_parent(analysis, job, [*entry.warm_up_imports, entry.warm_up], f"warm it up: {entry.warm_up}")
