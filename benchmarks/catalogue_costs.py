@@ -431,7 +431,8 @@ def write_markdown(rows: list[dict], out: str, forks: int, rounds: int, load_bef
         "Cold: the job does the work (nothing before the fork). Warm: the parent did it (module-level object or "
         "warm-up); the job only uses it. Models are built locally with random weights at the stated size; load "
         "times scale with the size of the model or file. CPU ms is the child's own CPU time (time.process_time): "
-        "less sensitive to the other work on the machine than the wall-clock medians, which are the figures of record.",
+        "on a shared, oversubscribed machine it is the better estimate of the cost on an idle one, so the catalogue "
+        "(rules/*.toml) takes its figures from the CPU medians; the wall-clock medians follow the harness's method.",
         "",
         "| pattern | cold ms | warm ms | cold CPU ms | warm CPU ms | n | load | versions | what |",
         "|---|---:|---:|---:|---:|---|---:|---|---|",
