@@ -18,7 +18,7 @@ from .project import FunctionRef, Hop, Module, Project
 _CONSTANT_CALLS = frozenset({
     "open", "io.open", "pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "os.fspath", "str",
     "os.path.join", "os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath",
-    "os.path.basename", "os.path.expanduser",
+    "os.path.basename", "os.path.expanduser", "lxml.etree.parse",
 })
 # Methods whose result is constant when the receiver and arguments are: `BASE.joinpath("x")`.
 _CONSTANT_METHODS = frozenset({
@@ -229,7 +229,7 @@ class Analysis:
     def constant_args(self, entry: Entry, module: Module, fn: FunctionRef | None, call: Call) -> bool:
         if not entry.constant_args:
             return True
-        return all(self.constant(module, fn, call.arg(i)) for i in entry.constant_args)
+        return all(self.constant(module, fn, _argument(call, i)) for i in entry.constant_args)
 
     def cost(self, entry: Entry, module: Module, call: Call) -> Cost:
         """What this call's work costs per child: measured on the call where its entry allows
@@ -294,3 +294,10 @@ class Analysis:
             job=fn.qualified, chain=chain, fork_model=job.fork.kind,
             noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan, group=group,
         )
+
+
+def _argument(call: Call, item: int | str | tuple[int, str]) -> Val | None:
+    """The argument a `constant-args` item names: by position, by keyword, or either."""
+    if isinstance(item, tuple):
+        return call.arg(*item)
+    return call.arg(item) if isinstance(item, int) else call.kwarg(item)

@@ -20,6 +20,7 @@ SAFETY = ("safe", "unsafe")
 _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fix", "safety", "summary", "advice", "doc")
 _OPTIONAL = (
     "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
+    "hoist-name",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
 MEASURES = ("regex-compile",)
@@ -43,13 +44,14 @@ class Entry:
     summary: str
     advice: str
     doc: str
-    constant_args: tuple[int, ...] | None = None
+    constant_args: tuple[int | str | tuple[int, str], ...] | None = None  # a position, a keyword, or [position, keyword]
     warm_up: str | None = None
     warm_up_imports: tuple[str, ...] = ()
     reported: bool = True  # False: known (never hoisted, documented) but not reported
     reported_when_used: bool = False  # FRK901: report once the parent uses the object
     skip_frameworks: tuple[str, ...] = ()  # frameworks whose parent already does this
     measure: str | None = None  # one of MEASURES: the cost is measured on the call itself
+    hoist_name: str | None = None  # the hoisted constant's suffix: `CLASSIFY_TICKET_TOKENIZER`
     source: str = ""
 
     @property
@@ -87,6 +89,9 @@ class Catalogue:
         becomes `sqlalchemy.engine.Engine.connect`, `jinja2.Environment().from_string`
         becomes `jinja2.Environment.from_string`."""
         target = target.replace("[]", "")
+        if target.endswith("()"):
+            # `UREG(q)` where `UREG = pint.UnitRegistry()` calls the instance, not the class.
+            return self.api_name(target[:-2] + "().__call__")
         while "()" in target:
             head, _, rest = target.partition("()")
             head = self.returns.get(head, head)
@@ -147,6 +152,13 @@ def _parse(files: tuple[tuple[str, bytes], ...]) -> Catalogue:
     return Catalogue(tuple(entries), returns, digest.hexdigest()[:16])
 
 
+def _argument(item: object) -> bool:
+    """An argument of `constant-args`: 0, "model_file", or [2, "model_file"] (either way of passing it)."""
+    if isinstance(item, list):
+        return len(item) == 2 and type(item[0]) is int and isinstance(item[1], str)
+    return type(item) is int or isinstance(item, str)
+
+
 def _entry(source: str, raw: object) -> Entry:
     if not isinstance(raw, dict):
         raise CatalogueError(f"{source}: [[entry]] must be a table")
@@ -173,7 +185,7 @@ def _entry(source: str, raw: object) -> Entry:
     for key in ("evidence", "summary", "advice", "doc"):
         check(isinstance(raw[key], str), f"{key} must be a string")
     constant_args = raw.get("constant-args")
-    check(constant_args is None or (isinstance(constant_args, list) and all(isinstance(i, int) for i in constant_args)), "constant-args must be a list of integers")
+    check(constant_args is None or (isinstance(constant_args, list) and all(_argument(i) for i in constant_args)), "constant-args must be a list of positions, keyword names or [position, keyword] pairs")
     warm_up = raw.get("warm-up")
     check(warm_up is None or isinstance(warm_up, str), "warm-up must be a string")
     reported = raw.get("reported", True)
@@ -184,13 +196,15 @@ def _entry(source: str, raw: object) -> Entry:
     check(isinstance(skip, list) and all(isinstance(s, str) for s in skip), "skip-frameworks must be a list of strings")
     measure = raw.get("measure")
     check(measure is None or measure in MEASURES, f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
+    hoist_name = raw.get("hoist-name")
+    check(hoist_name is None or (isinstance(hoist_name, str) and hoist_name.isidentifier() and hoist_name.isupper()), "hoist-name must be an UPPER_CASE identifier")
     imports = raw.get("warm-up-imports", [])
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
     return Entry(
         id=raw["id"], rule=raw["rule"], kind=raw["kind"], apis=tuple(raw["apis"]),
         cold_ms=float(raw["cold-ms"]), warm_ms=float(raw["warm-ms"]), evidence=raw["evidence"],
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
-        constant_args=tuple(constant_args) if constant_args is not None else None,
+        constant_args=tuple(tuple(i) if isinstance(i, list) else i for i in constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
-        skip_frameworks=tuple(skip), measure=measure, source=source,
+        skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, source=source,
     )

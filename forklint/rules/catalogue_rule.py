@@ -79,7 +79,7 @@ class CatalogueCallRule(Rule):
             # (re.<function> moves its pattern only: the rest stays at the call).
             moved = arguments[:1] if regex_function else arguments
             if all(analysis.constant(fn.module, fn, a, movable=True) for a in moved):
-                return plans.hoist(fn, call, api, HOIST_NAMES.get(entry.id, "VALUE"))
+                return plans.hoist(fn, call, api, entry.hoist_name or HOIST_NAMES.get(entry.id, "VALUE"))
             return None
         if entry.fix == "warm-in-parent" and entry.warm_up:
             return plans.in_parent(analysis, job, [*entry.warm_up_imports, entry.warm_up], f"warm it up: {entry.warm_up}")
