@@ -41,7 +41,7 @@ def test_library_entries_show_on_the_rule_pages() -> None:
 
 
 def test_a_redis_client_singleton_is_built_in_the_child_not_warmed_in_the_parent() -> None:
+    # A client built once per child is what a per-job child should do (issue 15): the
+    # singleton is neither reported nor offered a warm-up in the parent.
     out = forklint("fixtures/catalogue_clients").stdout
-    line = next(line for line in out.splitlines() if ": FRK105 " in line)
-    assert "get_redis_from_config" in line and "must not cross the fork" in line
-    assert "[*]" not in line and "once in" not in line
+    assert not [line for line in out.splitlines() if "crm/cache.py" in line and ": FRK105 " in line], out
