@@ -19,8 +19,9 @@ from typing import Sequence
 
 import libcst as cst
 
-from .atomic import write_atomically
 from .diagnostics import Diagnostic
+from .fix.plan import FixError
+from .fix.write import write_atomically
 
 # A `# noqa: CODES` comment, as flake8 and extract.py read it; codes are added after it.
 _NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*", re.IGNORECASE)
@@ -84,7 +85,10 @@ def _add_to_file(path: Path, by_line: dict[int, list[Diagnostic]]) -> tuple[int,
         cst.parse_module(new)  # never write a file that no longer parses
     except cst.ParserSyntaxError:
         return 0, everything
-    write_atomically(path, new)
+    try:
+        write_atomically(path, new, expected=raw)
+    except FixError:  # edited since it was read: left alone, its findings skipped
+        return 0, everything
     return added, skipped
 
 

@@ -124,6 +124,28 @@ def test_a_file_changed_during_the_run_is_not_overwritten(tmp_path: Path) -> Non
     assert target.read_bytes() == b"x = 'edited by someone else'\n"
 
 
+def test_the_writer_creates_a_new_file_with_the_umask_mode(tmp_path: Path) -> None:
+    # The baseline writer's case: no file yet, nothing to guard.
+    target = tmp_path / "baseline.json"
+    umask = os.umask(0o027)
+    try:
+        write_atomically(target, b"{}\n")
+    finally:
+        os.umask(umask)
+    assert target.read_bytes() == b"{}\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
+
+
+def test_the_guard_compares_with_what_the_run_read(tmp_path: Path) -> None:
+    target = tmp_path / "job.py"
+    target.write_bytes(b"x = 1\n")
+    write_atomically(target, b"x = 2\n", expected=b"x = 1\n")
+    with pytest.raises(FixError, match="changed on disk"):  # it now holds what we wrote, not x = 1
+        write_atomically(target, b"x = 3\n", expected=b"x = 1\n")
+    assert target.read_bytes() == b"x = 2\n"
+
+
 def test_a_failed_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "job.py"
     target.write_bytes(b"x = 1\n")
