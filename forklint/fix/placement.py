@@ -18,8 +18,8 @@ from .plan import FixError
 def module_level_index(module: cst.Module, parents: Sequence[cst.CSTNode], free: set[str]) -> int:
     """The index in `module.body` to insert code that reads `free`, moved out of `parents`.
 
-    `parents` are the nodes enclosing the moved code, outermost first (the first is a
-    statement of `module.body`). Raises FixError when the code reads a name that is
+    `parents` are the nodes enclosing the moved code, outermost first (the module, then
+    one of its statements, ...). Raises FixError when the code reads a name that is
     local to the enclosing functions or bound nowhere at module level.
     """
     bindings = top_level_bindings(module)
