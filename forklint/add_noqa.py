@@ -22,10 +22,8 @@ import libcst as cst
 from .diagnostics import Diagnostic
 from .fix.plan import FixError
 from .fix.write import write_atomically
+from .noqa import NOQA_COMMENT, noqa_codes
 
-# A `# noqa: CODES` comment, as flake8 and extract.py read it; codes are added after it.
-_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*", re.IGNORECASE)
-_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 
 
@@ -112,9 +110,10 @@ def _line_ends(lines: list[str]) -> tuple[set[int], dict[int, int]]:
 def _with_codes(line: str, codes: list[str], comment_col: int | None) -> str:
     """`line` with `codes` in its `# noqa: ...` comment, adding the comment if needed."""
     if comment_col is not None:
-        match = _NOQA_CODES.search(line, comment_col)
+        # The first `# noqa: CODES` in the comment; codes are added after its last.
+        match = next((m for m in NOQA_COMMENT.finditer(line, comment_col) if m.group("codes")), None)
         if match:
-            present = {c.upper() for c in _CODE.findall(match.group(0).partition(":")[2])}
+            present = set(noqa_codes(match) or ())
             missing = [c for c in codes if c not in present]
             if not missing:
                 return line
