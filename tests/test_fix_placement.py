@@ -41,3 +41,14 @@ def test_a_local_or_unbound_name_refuses_the_move() -> None:
 def test_builtins_need_no_binding() -> None:
     module = cst.parse_module("import re\n\ndef f():\n    return re.compile(str(1))\n")
     assert module_level_index(module, parents_of(module, "f"), {"re", "str"}) == 1
+
+
+def test_insert_at_separates_what_follows_right_below() -> None:
+    from forklint.fix.placement import insert_at
+
+    module = cst.parse_module("import re\ndef f():\n    pass\n")
+    constant = cst.parse_statement("X = 1\n")
+    assert insert_at(module, 1, constant, blank_after=2).code == "import re\nX = 1\n\n\ndef f():\n    pass\n"
+    # What already has a blank line above keeps its own spacing.
+    module = cst.parse_module("import re\n\ndef f():\n    pass\n")
+    assert insert_at(module, 1, constant, blank_after=2).code == "import re\nX = 1\n\ndef f():\n    pass\n"

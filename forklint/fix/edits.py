@@ -12,7 +12,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .names import bound_in_class, bound_names, free_names, fresh_name, module_names, top_level_bindings
-from .placement import import_block_end, module_level_index
+from .placement import import_block_end, insert_at, module_level_index
 from .plan import AddHandler, AppendBody, FixError, FixPlan, Hoist, HoistClass, Insert, MoveImport, MoveToHook, Position
 
 # re.<function>(pattern, ...): the positional parameters after the pattern.
@@ -115,20 +115,15 @@ def _hoist(module: cst.Module, plan: Hoist) -> cst.Module:
             return replacement if original is call else updated
 
     module = module.visit(Replace())
-    body = list(module.body)
     # Group with constants just above; otherwise keep the spacing of what follows.
-    following = body[index] if index < len(body) else None
-    previous = body[index - 1] if index > 0 else None
+    following = module.body[index] if index < len(module.body) else None
+    previous = module.body[index - 1] if index > 0 else None
     blank = sum(1 for line in getattr(following, "leading_lines", ()) if line.comment is None)
     after_constant = isinstance(previous, cst.SimpleStatementLine) and not any(
         isinstance(s, (cst.Import, cst.ImportFrom)) for s in previous.body
     )
     spacing = 0 if after_constant else max(1, min(blank, 2))
-    new_stmt = new_stmt.with_changes(leading_lines=[cst.EmptyLine()] * spacing)
-    if following is not None and blank == 0:
-        body[index] = following.with_changes(leading_lines=[cst.EmptyLine(), *following.leading_lines])
-    body.insert(index, new_stmt)
-    return module.with_changes(body=body)
+    return insert_at(module, index, new_stmt.with_changes(leading_lines=[cst.EmptyLine()] * spacing), blank_after=1)
 
 
 def _split_re_call(call: cst.Call, function: str) -> tuple[cst.Call, cst.Call]:
@@ -180,12 +175,7 @@ def _hoist_class(module: cst.Module, plan: HoistClass) -> cst.Module:
     # LibCST keeps indentation relative to the enclosing block: the class moves as is.
     comments = [line for line in cls.leading_lines if line.comment is not None]
     moved = cls.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments])
-    body = list(module.body)
-    following = body[index] if index < len(body) else None
-    if following is not None and not any(line.comment is None for line in following.leading_lines):
-        body[index] = following.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *following.leading_lines])
-    body.insert(index, moved)
-    return module.with_changes(body=body)
+    return insert_at(module, index, moved, blank_after=2)
 
 
 def _insert(module: cst.Module, plan: Insert) -> cst.Module:

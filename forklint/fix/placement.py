@@ -32,6 +32,20 @@ def module_level_index(module: cst.Module, parents: Sequence[cst.CSTNode], free:
     return max(holder, after + 1)
 
 
+def insert_at(module: cst.Module, index: int, statement: cst.BaseStatement, blank_after: int) -> cst.Module:
+    """`module` with `statement` (its leading lines as given) at `index` of its body.
+
+    The statement that follows, if it sits right below with no blank line, is pushed
+    down by `blank_after` blank lines (PEP 8: one after a constant, two after a class).
+    """
+    body = list(module.body)
+    following = body[index] if index < len(body) else None
+    if following is not None and not any(line.comment is None for line in following.leading_lines):
+        body[index] = following.with_changes(leading_lines=[*[cst.EmptyLine()] * blank_after, *following.leading_lines])
+    body.insert(index, statement)
+    return module.with_changes(body=body)
+
+
 def import_block_end(module: cst.Module) -> int:
     """Index just after the docstring, `__future__` imports and the leading imports."""
     index = 0
