@@ -1,6 +1,6 @@
 """Fix plans the rules attach to their findings: what to change, where, how safely.
 
-A plan is data; `fix.py` applies it. The parent-side place comes from the simulated
+A plan is data (`fix/plan.py`); `fix/edits.py` applies it. The parent-side place comes from the simulated
 parent (`prefork.py`); nothing listed as unsafe before the fork is ever moved there.
 """
 

@@ -36,6 +36,7 @@ def top_level_bindings(module: cst.Module) -> dict[str, int]:
 
 
 def bound_names(stmt: cst.CSTNode) -> list[str]:
+    """The names a statement binds in its scope (looking into `if` and `try` blocks)."""
     names: list[str] = []
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return [stmt.name.value]
@@ -87,6 +88,7 @@ def free_names(node: cst.CSTNode) -> set[str]:
 
 
 def enclosing_local_names(parents: Sequence[cst.CSTNode]) -> set[str]:
+    """Parameters and names bound inside the functions among `parents` (not visible at module level)."""
     names: set[str] = set()
     for node in parents:
         if isinstance(node, cst.FunctionDef):
@@ -119,6 +121,7 @@ def enclosing_local_names(parents: Sequence[cst.CSTNode]) -> set[str]:
 
 
 def fresh_name(hint: str, taken: set[str]) -> str:
+    """`hint` as an UPPER_CASE identifier that is not in `taken` (`_2`, `_3`, ... appended)."""
     base = "".join(c if c.isalnum() else "_" for c in hint.upper()).strip("_") or "HOISTED"
     if base[0].isdigit():
         base = "_" + base
@@ -129,6 +132,7 @@ def fresh_name(hint: str, taken: set[str]) -> str:
 
 
 def bound_in_class(cls: cst.ClassDef) -> list[str]:
+    """The names a class body binds (its methods and attributes)."""
     names: list[str] = []
     for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
         names.extend(bound_names(stmt))

@@ -63,6 +63,7 @@ def import_block_end(module: cst.Module) -> int:
 
 
 def only_imports(stmt: cst.Try) -> bool:
+    """Whether a `try` block holds only imports (an optional-dependency import, part of the imports)."""
     return all(
         isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
         for s in stmt.body.body
