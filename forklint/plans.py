@@ -1,7 +1,8 @@
 """Fix plans the rules attach to their findings: what to change, where, how safely.
 
-A plan is data (`fix/plan.py`); `fix/edits.py` applies it. The parent-side place comes from the simulated
-parent (`prefork.py`); nothing listed as unsafe before the fork is ever moved there.
+A plan is data (`fix/plan.py`); `fix/edits.py` applies it. The parent-side place comes
+from the simulated parent (`prefork.py`); nothing listed as unsafe before the fork is
+ever moved there.
 """
 
 from __future__ import annotations
@@ -53,8 +54,7 @@ def in_parent(analysis: Analysis, job: Job, statements: list[str], what: str, pr
     if place.kind == "settings-module":
         return Insert(**common, before_line=None, statements=tuple(lines))
     if place.kind == "celery-worker-init" and place.function is not None:
-        pos = place.function.facts.name_pos
-        return AppendBody(**common, function=Position(pos.line, pos.col), statements=tuple(lines))
+        return AppendBody(**common, function=Position.start_of(place.function.facts.name_pos), statements=tuple(lines))
     if place.kind == "celery-app":
         return AddHandler(**common, statements=tuple(lines))
     return DisplayOnly(path=place.module.display, description=description + ": " + "; ".join(lines))
@@ -65,7 +65,7 @@ def hoist(fn: FunctionRef, call: Call, api: str, kind: str) -> FixPlan:
     name = f"{fn.facts.qualname.replace('.', '_')}_{kind}"
     return Hoist(
         path=fn.module.display, applicability="safe", description=f"hoist {call.source}(...) to a module-level constant",
-        call=Span(Position(call.pos.line, call.pos.col), Position(call.pos.end_line, call.pos.end_col)),
+        call=Span.of(call.pos),
         name_hint=name, api=api,
     )
 
@@ -81,4 +81,4 @@ def move_import(analysis: Analysis, fn: FunctionRef, imp: Import, target: str) -
     applicability: Applicability = "unsafe" if reasons else "safe"
     description = f"move the import to the top of {fn.module.display}" + (f" (unsafe: {'; '.join(reasons)})" if reasons else "")
     return MoveImport(path=fn.module.display, applicability=applicability, description=description,
-                      statement=Position(imp.pos.line, imp.pos.col))
+                      statement=Position.start_of(imp.pos))

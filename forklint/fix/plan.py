@@ -7,9 +7,12 @@ edits (`edits.py`) find the node that starts there again in the source they fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..diagnostics import Applicability
+
+if TYPE_CHECKING:
+    from ..facts import Pos
 
 
 class FixError(Exception):
@@ -23,6 +26,11 @@ class Position:
     line: int
     col: int
 
+    @classmethod
+    def start_of(cls, pos: Pos) -> Position:
+        """Where a fact's node starts."""
+        return cls(pos.line, pos.col)
+
 
 @dataclass(frozen=True)
 class Span:
@@ -30,6 +38,11 @@ class Span:
 
     start: Position
     end: Position | None = None
+
+    @classmethod
+    def of(cls, pos: Pos) -> Span:
+        """Where a fact's node starts and ends."""
+        return cls(Position(pos.line, pos.col), Position(pos.end_line, pos.end_col))
 
 
 @dataclass(frozen=True, kw_only=True)

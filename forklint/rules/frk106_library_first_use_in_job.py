@@ -94,7 +94,7 @@ class LibraryFirstUseInJob(CatalogueCallRule):
                         f"{analysis.chain_text(reached, cls.name_pos.line)})"
                     )
                     pos = cls.name_pos
-                    plan = HoistClass(path=fn.module.display, applicability="safe", name=Position(pos.line, pos.col),
+                    plan = HoistClass(path=fn.module.display, applicability="safe", name=Position.start_of(pos),
                                       description=f"move class {cls.qualname.rpartition('.')[2]} to module level")
                     yield Diagnostic(
                         self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line,

@@ -95,9 +95,9 @@ class SetupInChildHook(Rule):
         description = f"move {call.source}() to {parent_place}"
         if parent_hooks is not None and fn is hook and call.statement:
             parents = [h for h in parent_hooks if h.module is hook.module]
-            target = Position(parents[0].facts.name_pos.line, parents[0].facts.name_pos.col) if parents else None
+            target = Position.start_of(parents[0].facts.name_pos) if parents else None
             return MoveToHook(path=hook.module.display, applicability="safe", description=description,
-                              call=Position(call.pos.line, call.pos.col), hook=target)
+                              call=Position.start_of(call.pos), hook=target)
         return DisplayOnly(path=fn.module.display, description=description)
 
     def _setup(self, analysis: Analysis, fn: FunctionRef, call: Call) -> str | None:
