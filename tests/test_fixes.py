@@ -13,7 +13,7 @@ import pytest
 from conftest import CliRun, run_cli
 
 from forklint.catalogue import load_catalogue
-from forklint.fix import FixError, Hoist, MoveImport, Position, Span, apply_plan, write_atomically
+from forklint.fix import DisplayOnly, FixError, Hoist, MoveImport, MoveToHook, Position, Span, apply_plan, write_atomically
 
 FIXES = Path(__file__).resolve().parent.parent / "fixtures" / "fixes"
 CASES = sorted(p.name for p in FIXES.iterdir() if (p / "before").is_dir())
@@ -96,6 +96,24 @@ def test_a_plan_whose_target_is_gone_is_refused() -> None:
     plan = Hoist(path="x.py", applicability="safe", description="hoist", call=Span(Position(3, 12)), name_hint="P", api="re.compile")
     with pytest.raises(FixError):
         apply_plan(b"import re\n\nx = 1\n", plan)
+
+
+def test_a_display_only_plan_is_never_applied() -> None:
+    plan = DisplayOnly(path="x.py", description="call configure_mappers() in the worker")
+    assert plan.applicability == "display-only"
+    with pytest.raises(FixError, match="display-only fixes are not applied"):
+        apply_plan(b"x = 1\n", plan)
+
+
+def test_a_call_moved_out_of_a_child_hook_gets_a_new_parent_handler() -> None:
+    source = (b"from celery.signals import worker_process_init\nimport re\n\n\n"
+              b"@worker_process_init.connect\ndef init(**kwargs):\n    re.compile('a')\n")
+    plan = MoveToHook(path="x.py", applicability="safe", description="move", call=Position(7, 5))
+    fixed = apply_plan(source, plan).decode()
+    assert "def init(**kwargs):\n    pass\n" in fixed
+    assert fixed.endswith("@worker_init.connect\ndef forklint_warm_up(**kwargs):\n"
+                          "    # Runs once in the worker's parent, before the pool forks: children inherit it.\n"
+                          "    re.compile('a')\n")
 
 
 def test_a_fix_that_would_not_compile_is_dropped() -> None:
