@@ -23,8 +23,9 @@ from .diagnostics import Diagnostic
 from .fix.plan import FixError
 from .fix.write import write_atomically
 from .noqa import NOQA_COMMENT, noqa_codes
+from .sources import LINE_BREAK, source_encoding
 
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_LINE_BREAK = re.compile(f"({LINE_BREAK.pattern})")  # the breaks Python counts, kept by split
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _add_to_file(path: Path, by_line: dict[int, list[Diagnostic]]) -> tuple[int,
     everything = [d for found in by_line.values() for d in found]
     try:
         raw = path.read_bytes()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        encoding = source_encoding(raw)  # kept: the file is written back in it
         text = raw.decode(encoding)
     except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
         return 0, everything
