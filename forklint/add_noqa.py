@@ -19,13 +19,13 @@ from typing import Sequence
 
 import libcst as cst
 
-from .atomic import write_atomically
 from .diagnostics import Diagnostic
+from .fix.plan import FixError
+from .fix.write import write_atomically
+from .noqa import NOQA_COMMENT, noqa_codes
+from .sources import LINE_BREAK, source_encoding
 
-# A `# noqa: CODES` comment, as flake8 and extract.py read it; codes are added after it.
-_NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*", re.IGNORECASE)
-_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_LINE_BREAK = re.compile(f"({LINE_BREAK.pattern})")  # the breaks Python counts, kept by split
 
 
 @dataclass
@@ -56,7 +56,7 @@ def _add_to_file(path: Path, by_line: dict[int, list[Diagnostic]]) -> tuple[int,
     everything = [d for found in by_line.values() for d in found]
     try:
         raw = path.read_bytes()
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        encoding = source_encoding(raw)  # kept: the file is written back in it
         text = raw.decode(encoding)
     except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
         return 0, everything
@@ -84,7 +84,10 @@ def _add_to_file(path: Path, by_line: dict[int, list[Diagnostic]]) -> tuple[int,
         cst.parse_module(new)  # never write a file that no longer parses
     except cst.ParserSyntaxError:
         return 0, everything
-    write_atomically(path, new)
+    try:
+        write_atomically(path, new, expected=raw)
+    except FixError:  # edited since it was read: left alone, its findings skipped
+        return 0, everything
     return added, skipped
 
 
@@ -108,9 +111,10 @@ def _line_ends(lines: list[str]) -> tuple[set[int], dict[int, int]]:
 def _with_codes(line: str, codes: list[str], comment_col: int | None) -> str:
     """`line` with `codes` in its `# noqa: ...` comment, adding the comment if needed."""
     if comment_col is not None:
-        match = _NOQA_CODES.search(line, comment_col)
+        # The first `# noqa: CODES` in the comment; codes are added after its last.
+        match = next((m for m in NOQA_COMMENT.finditer(line, comment_col) if m.group("codes")), None)
         if match:
-            present = {c.upper() for c in _CODE.findall(match.group(0).partition(":")[2])}
+            present = set(noqa_codes(match) or ())
             missing = [c for c in codes if c not in present]
             if not missing:
                 return line

@@ -7,7 +7,8 @@ from functools import cached_property
 
 from .catalogue import Catalogue, Entry
 from .costs import Cost, call_cost
-from .diagnostics import ChainLink, Diagnostic, FixPlan
+from .diagnostics import ChainLink, Diagnostic
+from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
 from .mappers import Models

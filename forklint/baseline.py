@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .atomic import write_atomically
 from .diagnostics import Diagnostic
+from .fix.write import write_atomically
 from .sources import Sources
 
 VERSION = 1

@@ -191,7 +191,7 @@ def _write_fixes(outcome: FixOutcome) -> int:
     written = 0
     for path, (before, after) in sorted(outcome.changed.items()):
         try:
-            write_atomically(path, before, after)
+            write_atomically(path, after, expected=before)
             written += 1
         except FixError as error:
             click.echo(f"forklint: fix not written: {error}", err=True)

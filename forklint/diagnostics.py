@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # plans are fix data; fix/ imports this module
+    from .fix.plan import FixPlan
 
 # How safely a fix applies: by default, with --unsafe-fixes, or never (shown only).
 Applicability = Literal["safe", "unsafe", "display-only"]
@@ -43,33 +46,6 @@ class Fix:
     description: str
     path: str  # the file the edits apply to (may differ from the finding's)
     edits: tuple[Edit, ...] = ()
-
-
-@dataclass(frozen=True)
-class FixPlan:
-    """What a rule wants changed, as data; `fix.py` turns it into LibCST edits.
-
-    kind:
-      hoist        — move the call at (line, col) to a module-level constant
-      insert       — insert `statements` before the statement holding line `line`
-                     (line 0: append them to the module)
-      append-body  — append `statements` to the body of the function defined at `line`
-      add-handler  — append a `@worker_init.connect` handler running `statements`
-      move-import  — move the import statement at (line, col) to the module's imports
-      display-only — nothing to apply; `description` says what to do
-    """
-
-    kind: str
-    path: str  # display path of the file to edit
-    applicability: Applicability
-    description: str
-    line: int = 0
-    col: int = 0
-    end_line: int = 0  # hoist: the call's end, to tell `f(x)` from `f(x).g()` (same start)
-    end_col: int = 0
-    statements: tuple[str, ...] = ()
-    name_hint: str = ""  # hoist: the constant's name, before clash avoidance
-    api: str = ""  # hoist: the call's resolved API (`re.search`)
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,8 @@ from .facts import (
     Seq,
     Val,
 )
+from .noqa import NOQA_COMMENT, noqa_codes
 
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
-)
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 
 
@@ -215,11 +213,9 @@ class _Collector(cst.CSTVisitor):
     # -- comments --------------------------------------------------------------------
 
     def visit_Comment(self, node: cst.Comment) -> None:
-        match = _NOQA.search(node.value)
+        match = NOQA_COMMENT.search(node.value)
         if match:
-            codes = match.group("codes")
-            parsed = tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None
-            self.noqa.append((self.pos(node).line, parsed))
+            self.noqa.append((self.pos(node).line, noqa_codes(match)))
 
     # -- imports ---------------------------------------------------------------------
 

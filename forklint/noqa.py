@@ -19,10 +19,19 @@ from .sources import Sources
 UNUSED_NOQA = "FRK100"
 UNUSED_NOQA_NAME = "unused-noqa"
 
-# Where the comment starts on its line, to point FRK100 at it.
-_NOQA_COMMENT = re.compile(r"#\s*noqa\b.*", re.IGNORECASE)
+# A `# noqa` comment as flake8 reads it: bare, or with codes after a colon. The one
+# parser: facts (extract.py) record them, FRK100 points at them, --add-noqa extends them.
+NOQA_COMMENT = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+)
 
 Comments = Mapping[int, tuple[str, ...] | None]  # line → codes (None: a bare `# noqa`)
+
+
+def noqa_codes(match: re.Match[str]) -> tuple[str, ...] | None:
+    """The codes of a `NOQA_COMMENT` match, upper-cased; None for a bare `# noqa`."""
+    codes = match.group("codes")
+    return tuple(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None
 
 
 @dataclass
@@ -102,8 +111,9 @@ def unused_noqa(
 
 
 def _unused_diagnostic(path: str, line: int, stale: list[str], text: str) -> Diagnostic:
-    match = _NOQA_COMMENT.search(text)
-    col, end_col = (match.start() + 1, match.end() + 1) if match else (1, len(text) + 1)
+    match = NOQA_COMMENT.search(text)
+    # From where the comment starts to the end of the line.
+    col, end_col = (match.start() + 1 if match else 1), len(text) + 1
     listed = ", ".join(stale)
     plural = "s" if len(stale) > 1 else ""
     message = (

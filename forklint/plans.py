@@ -1,13 +1,15 @@
 """Fix plans the rules attach to their findings: what to change, where, how safely.
 
-A plan is data; `fix.py` applies it. The parent-side place comes from the simulated
-parent (`prefork.py`); nothing listed as unsafe before the fork is ever moved there.
+A plan is data (`fix/plan.py`); `fix/edits.py` applies it. The parent-side place comes
+from the simulated parent (`prefork.py`); nothing listed as unsafe before the fork is
+ever moved there.
 """
 
 from __future__ import annotations
 
 from .analysis import Analysis
-from .diagnostics import Applicability, FixPlan
+from .diagnostics import Applicability
+from .fix.plan import AddHandler, AppendBody, DisplayOnly, FixPlan, Hoist, Insert, MoveImport, Position, Span
 from .facts import Call, Import
 from .frameworks import Job
 from .prefork import import_closure, module_closure
@@ -44,26 +46,26 @@ def in_parent(analysis: Analysis, job: Job, statements: list[str], what: str, pr
     place = parent.places[0] if parent.known and parent.places else None
     if place is None or place.kind == "assumed":
         where = "the worker's parent before it forks (a worker script before .work(), or an `rq worker -c` settings module)"
-        return FixPlan("display-only", module.display, "display-only", f"{what} in {where}: " + "; ".join(lines))
+        return DisplayOnly(path=module.display, description=f"{what} in {where}: " + "; ".join(lines))
     description = f"{what} in {place.description}"
+    common = {"path": place.module.display, "applicability": applicability, "description": description}
     if place.kind in ("worker-script", "pool-site"):
-        return FixPlan("insert", place.module.display, applicability, description, line=place.line, statements=tuple(lines))
+        return Insert(**common, before_line=place.line, statements=tuple(lines))
     if place.kind == "settings-module":
-        return FixPlan("insert", place.module.display, applicability, description, line=0, statements=tuple(lines))
+        return Insert(**common, before_line=None, statements=tuple(lines))
     if place.kind == "celery-worker-init" and place.function is not None:
-        pos = place.function.facts.name_pos
-        return FixPlan("append-body", place.module.display, applicability, description, line=pos.line, col=pos.col, statements=tuple(lines))
+        return AppendBody(**common, function=Position.start_of(place.function.facts.name_pos), statements=tuple(lines))
     if place.kind == "celery-app":
-        return FixPlan("add-handler", place.module.display, applicability, description, statements=tuple(lines))
-    return FixPlan("display-only", place.module.display, "display-only", description + ": " + "; ".join(lines))
+        return AddHandler(**common, statements=tuple(lines))
+    return DisplayOnly(path=place.module.display, description=description + ": " + "; ".join(lines))
 
 
 def hoist(fn: FunctionRef, call: Call, api: str, kind: str) -> FixPlan:
     """Move a constant construction in `fn` to a module-level constant."""
     name = f"{fn.facts.qualname.replace('.', '_')}_{kind}"
-    return FixPlan(
-        "hoist", fn.module.display, "safe", f"hoist {call.source}(...) to a module-level constant",
-        line=call.pos.line, col=call.pos.col, end_line=call.pos.end_line, end_col=call.pos.end_col,
+    return Hoist(
+        path=fn.module.display, applicability="safe", description=f"hoist {call.source}(...) to a module-level constant",
+        call=Span.of(call.pos),
         name_hint=name, api=api,
     )
 
@@ -78,4 +80,5 @@ def move_import(analysis: Analysis, fn: FunctionRef, imp: Import, target: str) -
         reasons.append(f"{local.name} imports {fn.module.name}: moving it would create an import cycle")
     applicability: Applicability = "unsafe" if reasons else "safe"
     description = f"move the import to the top of {fn.module.display}" + (f" (unsafe: {'; '.join(reasons)})" if reasons else "")
-    return FixPlan("move-import", fn.module.display, applicability, description, line=imp.pos.line, col=imp.pos.col)
+    return MoveImport(path=fn.module.display, applicability=applicability, description=description,
+                      statement=Position.start_of(imp.pos))

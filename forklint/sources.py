@@ -18,11 +18,16 @@ from typing import Mapping
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def source_encoding(source: bytes) -> str:
+    """The encoding Python reads `source` in (PEP 263 cookie, BOM, else utf-8); SyntaxError on a bad cookie."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    return encoding
+
+
 def decode(source: bytes) -> str:
     """Decode Python source the way the interpreter does (PEP 263 cookie, BOM, utf-8)."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        return source.decode(encoding)
+        return source.decode(source_encoding(source))
     except (SyntaxError, LookupError, UnicodeDecodeError):
         return source.decode("utf-8", errors="replace")
 

@@ -13,8 +13,7 @@ import pytest
 from conftest import CliRun, run_cli
 
 from forklint.catalogue import load_catalogue
-from forklint.diagnostics import FixPlan
-from forklint.fix import FixError, apply_plan, write_atomically
+from forklint.fix import DisplayOnly, FixError, Hoist, MoveImport, MoveToHook, Position, Span, apply_plan, write_atomically
 
 FIXES = Path(__file__).resolve().parent.parent / "fixtures" / "fixes"
 CASES = sorted(p.name for p in FIXES.iterdir() if (p / "before").is_dir())
@@ -94,15 +93,33 @@ def test_seed_fix_inserts_configure_mappers_before_work(tmp_path: Path) -> None:
 
 
 def test_a_plan_whose_target_is_gone_is_refused() -> None:
-    plan = FixPlan("hoist", "x.py", "safe", "hoist", line=3, col=12, name_hint="P", api="re.compile")
+    plan = Hoist(path="x.py", applicability="safe", description="hoist", call=Span(Position(3, 12)), name_hint="P", api="re.compile")
     with pytest.raises(FixError):
         apply_plan(b"import re\n\nx = 1\n", plan)
+
+
+def test_a_display_only_plan_is_never_applied() -> None:
+    plan = DisplayOnly(path="x.py", description="call configure_mappers() in the worker")
+    assert plan.applicability == "display-only"
+    with pytest.raises(FixError, match="display-only fixes are not applied"):
+        apply_plan(b"x = 1\n", plan)
+
+
+def test_a_call_moved_out_of_a_child_hook_gets_a_new_parent_handler() -> None:
+    source = (b"from celery.signals import worker_process_init\nimport re\n\n\n"
+              b"@worker_process_init.connect\ndef init(**kwargs):\n    re.compile('a')\n")
+    plan = MoveToHook(path="x.py", applicability="safe", description="move", call=Position(7, 5))
+    fixed = apply_plan(source, plan).decode()
+    assert "def init(**kwargs):\n    pass\n" in fixed
+    assert fixed.endswith("@worker_init.connect\ndef forklint_warm_up(**kwargs):\n"
+                          "    # Runs once in the worker's parent, before the pool forks: children inherit it.\n"
+                          "    re.compile('a')\n")
 
 
 def test_a_fix_that_would_not_compile_is_dropped() -> None:
     # Moving a `from __future__` import out of a function would put it after other code.
     source = b'"""Doc."""\nimport os\n\n\ndef f():\n    from __future__ import annotations\n'
-    plan = FixPlan("move-import", "x.py", "safe", "move", line=6, col=5)
+    plan = MoveImport(path="x.py", applicability="safe", description="move", statement=Position(6, 5))
     with pytest.raises(FixError, match="would not compile"):
         apply_plan(source, plan)
 
@@ -111,7 +128,7 @@ def test_write_is_atomic_and_keeps_the_mode(tmp_path: Path) -> None:
     target = tmp_path / "job.py"
     target.write_bytes(b"x = 1\n")
     target.chmod(0o640)
-    write_atomically(target, b"x = 1\n", b"x = 2\n")
+    write_atomically(target, b"x = 2\n", expected=b"x = 1\n")
     assert target.read_bytes() == b"x = 2\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["job.py"]  # no temporary left behind
@@ -121,8 +138,30 @@ def test_a_file_changed_during_the_run_is_not_overwritten(tmp_path: Path) -> Non
     target = tmp_path / "job.py"
     target.write_bytes(b"x = 'edited by someone else'\n")
     with pytest.raises(FixError, match="changed on disk"):
-        write_atomically(target, b"x = 1\n", b"x = 2\n")
+        write_atomically(target, b"x = 2\n", expected=b"x = 1\n")
     assert target.read_bytes() == b"x = 'edited by someone else'\n"
+
+
+def test_the_writer_creates_a_new_file_with_the_umask_mode(tmp_path: Path) -> None:
+    # The baseline writer's case: no file yet, nothing to guard.
+    target = tmp_path / "baseline.json"
+    umask = os.umask(0o027)
+    try:
+        write_atomically(target, b"{}\n")
+    finally:
+        os.umask(umask)
+    assert target.read_bytes() == b"{}\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
+
+
+def test_the_guard_compares_with_what_the_run_read(tmp_path: Path) -> None:
+    target = tmp_path / "job.py"
+    target.write_bytes(b"x = 1\n")
+    write_atomically(target, b"x = 2\n", expected=b"x = 1\n")
+    with pytest.raises(FixError, match="changed on disk"):  # it now holds what we wrote, not x = 1
+        write_atomically(target, b"x = 3\n", expected=b"x = 1\n")
+    assert target.read_bytes() == b"x = 2\n"
 
 
 def test_a_failed_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,7 +173,7 @@ def test_a_failed_write_leaves_the_original_intact(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError):
-        write_atomically(target, b"x = 1\n", b"x = 2\n" * 1000)
+        write_atomically(target, b"x = 2\n" * 1000, expected=b"x = 1\n")
     assert target.read_bytes() == b"x = 1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["job.py"]
 

@@ -107,3 +107,17 @@ def test_unused_noqa_is_off_unless_selected(shop: Path) -> None:
     pyproject = shop / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.forklint]\nselect = ["FRK100"]\n')
     assert len(run_forklint(".", cwd=shop).stdout.splitlines()) == 2
+
+
+@pytest.mark.parametrize(("comment", "codes"), [
+    ("# noqa", None),
+    ("#noqa:FRK104", ("FRK104",)),
+    ("# NOQA: frk104, E501 FRK1", ("FRK104", "E501", "FRK1")),
+    ("# noqa: see below", None),  # not codes: a bare noqa, as flake8 reads it
+])
+def test_one_parser_reads_every_noqa_comment(comment: str, codes: tuple[str, ...] | None) -> None:
+    from forklint.noqa import NOQA_COMMENT, noqa_codes
+
+    match = NOQA_COMMENT.search(f"x = 1  {comment}")
+    assert match is not None and match.start() == 7
+    assert noqa_codes(match) == codes

@@ -7,7 +7,8 @@ from typing import Iterator
 from ..analysis import Analysis, Reached
 from ..catalogue import Entry
 from .. import plans
-from ..diagnostics import Diagnostic, FixPlan
+from ..diagnostics import Diagnostic
+from ..fix.plan import FixPlan
 from ..facts import Call
 from ..frameworks import Job
 from .base import Rule

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..analysis import Analysis
-from ..diagnostics import Diagnostic, FixPlan
+from ..diagnostics import Diagnostic
+from ..fix.plan import HoistClass, Position
 from .catalogue_rule import CatalogueCallRule
 
 PYDANTIC_MODELS = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
@@ -93,8 +94,8 @@ class LibraryFirstUseInJob(CatalogueCallRule):
                         f"{analysis.chain_text(reached, cls.name_pos.line)})"
                     )
                     pos = cls.name_pos
-                    plan = FixPlan("hoist-class", fn.module.display, "safe",
-                                   f"move class {cls.qualname.rpartition('.')[2]} to module level", line=pos.line, col=pos.col)
+                    plan = HoistClass(path=fn.module.display, applicability="safe", name=Position.start_of(pos),
+                                      description=f"move class {cls.qualname.rpartition('.')[2]} to module level")
                     yield Diagnostic(
                         self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line,
                         pos.end_col, job=job.function.qualified, chain=analysis.chain(reached, pos.line),

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..analysis import Analysis
-from ..diagnostics import Diagnostic, FixPlan
+from ..diagnostics import Diagnostic
+from ..fix.plan import DisplayOnly, FixPlan, MoveToHook, Position
 from ..facts import Call
 from ..frameworks import child_hooks
 from ..project import FunctionRef
@@ -94,10 +95,10 @@ class SetupInChildHook(Rule):
         description = f"move {call.source}() to {parent_place}"
         if parent_hooks is not None and fn is hook and call.statement:
             parents = [h for h in parent_hooks if h.module is hook.module]
-            target = f"{parents[0].facts.name_pos.line}:{parents[0].facts.name_pos.col}" if parents else ""
-            return FixPlan("move-to-hook", hook.module.display, "safe", description, line=call.pos.line,
-                           col=call.pos.col, statements=(target,) if target else ())
-        return FixPlan("display-only", fn.module.display, "display-only", description)
+            target = Position.start_of(parents[0].facts.name_pos) if parents else None
+            return MoveToHook(path=hook.module.display, applicability="safe", description=description,
+                              call=Position.start_of(call.pos), hook=target)
+        return DisplayOnly(path=fn.module.display, description=description)
 
     def _setup(self, analysis: Analysis, fn: FunctionRef, call: Call) -> str | None:
         target = analysis.project.call_target(fn, fn.module, call)
