@@ -320,7 +320,7 @@ class Project:
         for thing in things:
             if isinstance(thing, _Bound):
                 if isinstance(thing.value, Call):
-                    field = thing.value.kwarg(attr)
+                    field = thing.value.kwarg(attr) or self._positional_field(thing, attr)
                     if field is not None:
                         found += self._things(thing.module, thing.scope, field, thing.at, depth + 1)
                 continue
@@ -350,6 +350,16 @@ class Project:
                 for ancestor in self.mro(name)[1:]:
                     self._subclasses.setdefault(ancestor, []).append(name)
         return self._subclasses.get(qualified, [])
+
+    def _positional_field(self, record: _Bound, attr: str) -> Val | None:
+        """`Rule("email", has_email).check` → `has_email`, by the class's field order."""
+        call: Call = record.value  # type: ignore[assignment]
+        owner = self.resolve(record.module, record.scope, call.func, 0, record.at)
+        cls = self.classes.get(owner) if owner else None
+        if cls is None or attr not in cls.facts.fields:
+            return None
+        index = cls.facts.fields.index(attr)
+        return call.args[index] if index < len(call.args) and not call.starred else None
 
     def _members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
         """What `self.attr` holds: set in a method (`self.parser = JSONParser()` in
