@@ -268,8 +268,17 @@ class Project:
             else:
                 if target in self.classes:  # a record: its fields may be read back
                     found.append(_Bound(module, scope, call, at))
-                found.append(self.canonical(f"{target}()", depth))
+                returned = self._returned(target, depth)
+                found += returned if returned else [self.canonical(f"{target}()", depth)]
         return found
+
+    def _returned(self, target: str, depth: int) -> list[_Thing]:
+        """What a project function may return: every `return`, every alternative
+        (`return PARSERS[kind]` of a registry), not only the first."""
+        fn = self.functions.get(target)
+        if fn is None or not fn.facts.returns or depth >= _MAX_DEPTH:
+            return []
+        return [t for value in fn.facts.returns for t in self._things(fn.module, fn.facts, value, None, depth + 1)]
 
     def _container_method(self, tables: list[_Thing], method: str, depth: int) -> list[_Thing]:
         """`TABLE.get(key)`, `TABLE.values()`, `TABLE.items()` of dispatch tables."""
