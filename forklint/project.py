@@ -112,6 +112,7 @@ class Project:
         self._callers: dict[str, list[tuple[FunctionRef | None, Module, Call]]] | None = None
         self._assigned_names: dict[int, frozenset[str]] = {}
         self._mros: dict[str, list[str]] = {}
+        self._read_registries: dict[str, list[str]] = {}
         self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
 
     # -- indexing --------------------------------------------------------------------
@@ -662,7 +663,8 @@ class Project:
             return cached
         edges: list[tuple[Call, FunctionRef]] = []
         for call in fn.facts.calls:
-            for target in self.call_targets(fn, fn.module, call):
+            targets = self.call_targets(fn, fn.module, call) or self._registered_methods(fn, call)
+            for target in targets:
                 callee = self._function_at(target)
                 if callee is not None and callee.qualified != fn.qualified:
                     edges.append((call, callee))
@@ -670,6 +672,38 @@ class Project:
                         self._possible_edges.add((id(call), callee.qualified))
         self._callees[fn.qualified] = edges
         return edges
+
+    def _registered_methods(self, fn: FunctionRef, call: Call) -> tuple[str, ...]:
+        """A method called on a receiver the analysis cannot follow (`handlers[kind].handle(e)`
+        after a comprehension over a registry): the method as the classes of the registries
+        this function reads define it, when they are few. Possible, not certain."""
+        func = call.func
+        method = func.attr if isinstance(func, Attr) else func.name.rpartition(".")[2] if isinstance(func, Dotted) and "." in func.name else ""
+        if not method or method.endswith("[]"):
+            return ()
+        classes = [c for where in self._registries_read(fn) for c in self.registries()[where]]
+        found = [m.qualified for m in (self.find_method(c, method) for c in dict.fromkeys(classes)) if m is not None]
+        return tuple(_Possible(f) for f in dict.fromkeys(found)) if len(found) <= _MAX_ALTERNATIVES else ()
+
+    def _registries_read(self, fn: FunctionRef) -> list[str]:
+        """The registries (see `registries`) whose names this function's code reads."""
+        if not self.registries():
+            return []
+        cached = self._read_registries.get(fn.qualified)
+        if cached is None:
+            cached = self._read_registries[fn.qualified] = self._find_registries_read(fn)
+        return cached
+
+    def _find_registries_read(self, fn: FunctionRef) -> list[str]:
+        names = {v.name.split("[]")[0] for v in _dotted_in([a.value for a in fn.facts.assigns]
+                 + [arg for c in fn.facts.calls for arg in (c.func, *c.args)])}
+        found = []
+        for name in sorted(names):
+            for thing in self._things(fn.module, fn.facts, Dotted(name), None, 0):
+                where = thing.where if isinstance(thing, _Bound) else thing
+                if where in self.registries() and where not in found:
+                    found.append(where)
+        return found
 
     def callee(self, fn: FunctionRef | None, call: Call, module: Module | None = None) -> FunctionRef | None:
         target = self.call_target(fn, module or fn.module, call)  # type: ignore[union-attr]
@@ -765,6 +799,25 @@ def _reaching(scope: Function, name: str, at: _UseSite) -> list[Assign]:
     if found or name in scope.params:
         return found
     return assigns[::-1]  # used above its assignments: in a loop, any of them
+
+
+def _dotted_in(values: list[Val]) -> Iterator[Dotted]:
+    """Every name chain inside the values (items of containers, arguments of calls)."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Dotted):
+            yield value
+        elif isinstance(value, Call):
+            stack += [value.func, *value.args, *(v for _, v in value.kwargs)]
+        elif isinstance(value, (Attr, Item)):
+            stack.append(value.value if isinstance(value, Attr) else value.of)
+        elif isinstance(value, Seq):
+            stack += value.items
+        elif isinstance(value, Mapping):
+            stack += [v for _, v in value.items] + list(value.others)
+        elif isinstance(value, Either):
+            stack += value.options
 
 
 def _is_str(value: Val) -> bool:
