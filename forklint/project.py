@@ -112,6 +112,7 @@ class Project:
         self._callers: dict[str, list[tuple[FunctionRef | None, Module, Call]]] | None = None
         self._assigned_names: dict[int, frozenset[str]] = {}
         self._mros: dict[str, list[str]] = {}
+        self._canonicals: dict[str, str] = {}
         self._read_registries: dict[str, list[str]] = {}
         self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
 
@@ -555,6 +556,15 @@ class Project:
 
     def canonical(self, target: str, depth: int = 0) -> str:
         """Follow project re-exports, aliases, methods and return values in `target`."""
+        shallow = depth <= _MAX_DEPTH // 2  # deep down, an answer may be cut short: not kept
+        if shallow and target in self._canonicals:
+            return self._canonicals[target]
+        found = self._canonical(target, depth)
+        if shallow:
+            self._canonicals[target] = found
+        return found
+
+    def _canonical(self, target: str, depth: int) -> str:
         segments = target.split(".")
         for i in range(len(segments), 0, -1):
             if any(s.endswith(("()", "[]")) for s in segments[:i]):
