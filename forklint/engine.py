@@ -131,11 +131,41 @@ def lint_project(
     targets = {display_path(p) for p in files.targets}
     # Every rule's findings on the reported files, selected or not: `apply_noqa` needs
     # them all to tell a used `# noqa` from a stale one (FRK100).
-    found = [d for code in sorted(REGISTRY) for d in REGISTRY[code]().check(analysis) if d.path in targets]
+    every = [d for code in sorted(REGISTRY) for d in REGISTRY[code]().check(analysis)]
+    found = [d for d in every if d.path in targets]
+    found += at_the_job([d for d in every if d.path not in targets], project, targets, found)
     outcome = apply_noqa(found, noqa, config, sources)
     result.diagnostics.extend(outcome.reported)
     result.suppressed += outcome.suppressed
     return result
+
+
+def at_the_job(outside: list[Diagnostic], project: Project, targets: set[str],
+               reported: list[Diagnostic]) -> list[Diagnostic]:
+    """Findings whose work lies outside the checked paths, reported at their job's `def`
+    when the job is in them: where the user looks. One per job and rule, naming every
+    place; the chain shows the way. The finding itself is reported where the work is
+    when that file is checked. No fix here: it would edit a file not asked about."""
+    grouped: dict[tuple[str, str], list[Diagnostic]] = {}
+    for d in outside:
+        fn = project.functions.get(d.job) if d.job else None
+        if fn is not None and fn.module.display in targets:
+            grouped.setdefault((fn.qualified, d.code), []).append(d)
+    taken = {d.sort_key for d in reported}
+    anchored = []
+    for (job, code), found in grouped.items():
+        fn = project.functions[job]
+        pos = fn.facts.name_pos
+        first = found[0]
+        if (fn.module.display, pos.line, pos.col, code) in taken:
+            continue
+        where = ", ".join(f"{d.path}:{d.line}" for d in found)
+        anchored.append(Diagnostic(
+            code, first.name, f"{first.message}; reported at the job: the work is in {where}, outside the checked paths",
+            fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col, job=job, chain=first.chain,
+            fork_model=first.fork_model, noqa_lines=tuple(range(fn.facts.pos.line, pos.line)),
+        ))
+    return anchored
 
 
 def lint_paths(

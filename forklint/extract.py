@@ -88,6 +88,7 @@ class _Scope:
     local_defs: list[str] = field(default_factory=list)
     lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
     loops: int = 0  # how many loops (or comprehensions) of this scope we are inside
 
 
@@ -369,6 +370,7 @@ class _Collector(cst.CSTVisitor):
                 assigns=tuple(scope.assigns),
                 calls=tuple(scope.calls),
                 methods=tuple(scope.methods),
+                fields=tuple(scope.fields),
             )
         )
 
@@ -447,6 +449,8 @@ class _Collector(cst.CSTVisitor):
             self._assign(target.target, value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self.scope.kind == "class" and isinstance(node.target, cst.Name):
+            self.scope.fields.append(node.target.value)
         if node.value is not None:
             self._assign(node.target, self.value(node.value))
 

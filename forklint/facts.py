@@ -201,6 +201,7 @@ class Class:
     assigns: tuple[Assign, ...]  # class-level assignments
     calls: tuple[Call, ...]  # calls in the class body outside methods
     methods: tuple[str, ...]
+    fields: tuple[str, ...] = ()  # annotated class-level names in order (dataclass, NamedTuple fields)
 
 
 # Module-level events, in the order the module's code runs them at import.

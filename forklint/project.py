@@ -112,6 +112,8 @@ class Project:
         self._callers: dict[str, list[tuple[FunctionRef | None, Module, Call]]] | None = None
         self._assigned_names: dict[int, frozenset[str]] = {}
         self._mros: dict[str, list[str]] = {}
+        self._canonicals: dict[str, str] = {}
+        self._read_registries: dict[str, list[str]] = {}
         self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
 
     # -- indexing --------------------------------------------------------------------
@@ -268,8 +270,17 @@ class Project:
             else:
                 if target in self.classes:  # a record: its fields may be read back
                     found.append(_Bound(module, scope, call, at))
-                found.append(self.canonical(f"{target}()", depth))
+                returned = self._returned(target, depth)
+                found += returned if returned else [self.canonical(f"{target}()", depth)]
         return found
+
+    def _returned(self, target: str, depth: int) -> list[_Thing]:
+        """What a project function may return: every `return`, every alternative
+        (`return PARSERS[kind]` of a registry), not only the first."""
+        fn = self.functions.get(target)
+        if fn is None or not fn.facts.returns or depth >= _MAX_DEPTH:
+            return []
+        return [t for value in fn.facts.returns for t in self._things(fn.module, fn.facts, value, None, depth + 1)]
 
     def _container_method(self, tables: list[_Thing], method: str, depth: int) -> list[_Thing]:
         """`TABLE.get(key)`, `TABLE.values()`, `TABLE.items()` of dispatch tables."""
@@ -320,7 +331,7 @@ class Project:
         for thing in things:
             if isinstance(thing, _Bound):
                 if isinstance(thing.value, Call):
-                    field = thing.value.kwarg(attr)
+                    field = thing.value.kwarg(attr) or self._positional_field(thing, attr)
                     if field is not None:
                         found += self._things(thing.module, thing.scope, field, thing.at, depth + 1)
                 continue
@@ -350,6 +361,16 @@ class Project:
                 for ancestor in self.mro(name)[1:]:
                     self._subclasses.setdefault(ancestor, []).append(name)
         return self._subclasses.get(qualified, [])
+
+    def _positional_field(self, record: _Bound, attr: str) -> Val | None:
+        """`Rule("email", has_email).check` → `has_email`, by the class's field order."""
+        call: Call = record.value  # type: ignore[assignment]
+        owner = self.resolve(record.module, record.scope, call.func, 0, record.at)
+        cls = self.classes.get(owner) if owner else None
+        if cls is None or attr not in cls.facts.fields:
+            return None
+        index = cls.facts.fields.index(attr)
+        return call.args[index] if index < len(call.args) and not call.starred else None
 
     def _members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
         """What `self.attr` holds: set in a method (`self.parser = JSONParser()` in
@@ -535,6 +556,15 @@ class Project:
 
     def canonical(self, target: str, depth: int = 0) -> str:
         """Follow project re-exports, aliases, methods and return values in `target`."""
+        shallow = depth <= _MAX_DEPTH // 2  # deep down, an answer may be cut short: not kept
+        if shallow and target in self._canonicals:
+            return self._canonicals[target]
+        found = self._canonical(target, depth)
+        if shallow:
+            self._canonicals[target] = found
+        return found
+
+    def _canonical(self, target: str, depth: int) -> str:
         segments = target.split(".")
         for i in range(len(segments), 0, -1):
             if any(s.endswith(("()", "[]")) for s in segments[:i]):
@@ -643,7 +673,8 @@ class Project:
             return cached
         edges: list[tuple[Call, FunctionRef]] = []
         for call in fn.facts.calls:
-            for target in self.call_targets(fn, fn.module, call):
+            targets = self.call_targets(fn, fn.module, call) or self._registered_methods(fn, call)
+            for target in targets:
                 callee = self._function_at(target)
                 if callee is not None and callee.qualified != fn.qualified:
                     edges.append((call, callee))
@@ -651,6 +682,38 @@ class Project:
                         self._possible_edges.add((id(call), callee.qualified))
         self._callees[fn.qualified] = edges
         return edges
+
+    def _registered_methods(self, fn: FunctionRef, call: Call) -> tuple[str, ...]:
+        """A method called on a receiver the analysis cannot follow (`handlers[kind].handle(e)`
+        after a comprehension over a registry): the method as the classes of the registries
+        this function reads define it, when they are few. Possible, not certain."""
+        func = call.func
+        method = func.attr if isinstance(func, Attr) else func.name.rpartition(".")[2] if isinstance(func, Dotted) and "." in func.name else ""
+        if not method or method.endswith("[]"):
+            return ()
+        classes = [c for where in self._registries_read(fn) for c in self.registries()[where]]
+        found = [m.qualified for m in (self.find_method(c, method) for c in dict.fromkeys(classes)) if m is not None]
+        return tuple(_Possible(f) for f in dict.fromkeys(found)) if len(found) <= _MAX_ALTERNATIVES else ()
+
+    def _registries_read(self, fn: FunctionRef) -> list[str]:
+        """The registries (see `registries`) whose names this function's code reads."""
+        if not self.registries():
+            return []
+        cached = self._read_registries.get(fn.qualified)
+        if cached is None:
+            cached = self._read_registries[fn.qualified] = self._find_registries_read(fn)
+        return cached
+
+    def _find_registries_read(self, fn: FunctionRef) -> list[str]:
+        names = {v.name.split("[]")[0] for v in _dotted_in([a.value for a in fn.facts.assigns]
+                 + [arg for c in fn.facts.calls for arg in (c.func, *c.args)])}
+        found = []
+        for name in sorted(names):
+            for thing in self._things(fn.module, fn.facts, Dotted(name), None, 0):
+                where = thing.where if isinstance(thing, _Bound) else thing
+                if where in self.registries() and where not in found:
+                    found.append(where)
+        return found
 
     def callee(self, fn: FunctionRef | None, call: Call, module: Module | None = None) -> FunctionRef | None:
         target = self.call_target(fn, module or fn.module, call)  # type: ignore[union-attr]
@@ -746,6 +809,25 @@ def _reaching(scope: Function, name: str, at: _UseSite) -> list[Assign]:
     if found or name in scope.params:
         return found
     return assigns[::-1]  # used above its assignments: in a loop, any of them
+
+
+def _dotted_in(values: list[Val]) -> Iterator[Dotted]:
+    """Every name chain inside the values (items of containers, arguments of calls)."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Dotted):
+            yield value
+        elif isinstance(value, Call):
+            stack += [value.func, *value.args, *(v for _, v in value.kwargs)]
+        elif isinstance(value, (Attr, Item)):
+            stack.append(value.value if isinstance(value, Attr) else value.of)
+        elif isinstance(value, Seq):
+            stack += value.items
+        elif isinstance(value, Mapping):
+            stack += [v for _, v in value.items] + list(value.others)
+        elif isinstance(value, Either):
+            stack += value.options
 
 
 def _is_str(value: Val) -> bool:
