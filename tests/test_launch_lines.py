@@ -7,14 +7,16 @@ import shlex
 import pytest
 
 from forklint.frameworks import Launch, read_launch
+from forklint.frameworks.launch_lines import _launches_under, find_worker_launches
 
 CASES = [
     ("rq worker -c app.settings -w app.workers.CachedWorker high default",
-     Launch("rq", worker_class="app.workers.CachedWorker", settings_module="app.settings", queues=("high", "default"))),
+     Launch("rq", worker_class="app.workers.CachedWorker", settings_module="app.settings", queues=("high", "default"),
+            forks=None)),  # a project class: its base decides
     ("python -m rq worker --worker-class=app.W --burst",
-     Launch("rq", worker_class="app.W")),
+     Launch("rq", worker_class="app.W", forks=None)),
     ("python manage.py rqworker default --worker-class app.W",
-     Launch("django-rq", worker_class="app.W", queues=("default",))),
+     Launch("django-rq", worker_class="app.W", queues=("default",), forks=None)),
     ("celery -A proj worker -l info --pool prefork -c 4 --max-tasks-per-child 1",
      Launch("celery", app="proj", pool="prefork", concurrency=4, max_tasks_per_child=1)),
     ("celery --app=proj.celery:app worker --max-tasks-per-child=100 -Q a,b",
@@ -40,12 +42,30 @@ def test_a_line_that_starts_no_worker_says_nothing(line: str) -> None:
 
 
 def test_launch_files_are_read_in_shell_and_exec_forms(tmp_path) -> None:
-    from forklint.frameworks.launch_lines import command_lines
-
     (tmp_path / "Procfile").write_text("web: gunicorn app:app\nworker: FOO=1 rq worker -w app.W high && echo done\n")
     (tmp_path / "docker-compose.yml").write_text(
         'services:\n  worker:\n    command: ["celery", "-A", "proj", "worker", "--max-tasks-per-child", "1"]\n'
     )
-    launches = [read_launch(argv) for argv in command_lines(tmp_path)]
-    assert Launch("rq", worker_class="app.W", queues=("high",)) in launches
+    launches = find_worker_launches(tmp_path)
+    assert Launch("rq", worker_class="app.W", queues=("high",), forks=None) in launches
     assert Launch("celery", app="proj", max_tasks_per_child=1) in launches
+    where = {launch.framework: (launch.command.where, launch.command.text) for launch in launches}
+    assert where["rq"] == ("Procfile:2", "FOO=1 rq worker -w app.W high && echo done")
+
+
+def test_the_environment_of_the_launch_line_fills_in_values(tmp_path) -> None:
+    # compose sets APP and the settings module; the entrypoint script uses them.
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  worker:\n    command: celery -A $APP worker -c ${N}\n    environment:\n      APP: shop.celery\n"
+        "      N: '3'\n  rq:\n    command: python manage.py rqworker high\n"
+        "    environment:\n      - DJANGO_SETTINGS_MODULE=shop.settings.prod\n"
+    )
+    launches = {launch.framework: launch for launch in find_worker_launches(tmp_path)}
+    assert launches["celery"] == Launch("celery", app="shop.celery", concurrency=3)
+    assert launches["django-rq"] == Launch("django-rq", settings_module="shop.settings.prod", queues=("high",), forks=None)
+
+
+def test_launch_reading_is_once_per_project_root(tmp_path) -> None:
+    (tmp_path / "Procfile").write_text("worker: rq worker\n")
+    first = _launches_under(tmp_path)
+    assert _launches_under(tmp_path) is first

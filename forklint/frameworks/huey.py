@@ -6,13 +6,14 @@ instance, then forks long-lived workers that run `on_startup` hooks first.
 
 from __future__ import annotations
 
+from typing import Mapping as EnvMapping
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
 from ..facts import Call
 from ..project import Project
 from .base import (
-    PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating, options,
-    program,
+    NO_ENV, PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating,
+    parse_args, program, spellings,
 )
 
 if TYPE_CHECKING:
@@ -65,19 +66,35 @@ class Huey(Adapter):
                 if target and instance_attr(project, target, HUEY_CLASSES, {"on_startup"}):
                     yield ChildHook(fn, "in every Huey worker (on_startup)", "the module that creates the Huey instance")
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
-        """`huey_consumer.py app.huey -k process -w 4`, `manage.py run_huey`."""
+    def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
+        """`huey_consumer[.py] pkg.huey -k process -w 4`, and Django's `manage.py run_huey`."""
         prog, args = program(argv)
-        flags = {"-k": "kind", "--worker-type": "kind", "-w": "workers", "--workers": "workers",
-                 "-l": "logfile", "--logfile": "logfile", "-d": "delay", "--delay": "delay",
-                 "-m": "max", "--max-delay": "max", "-b": "backoff", "--backoff": "backoff",
-                 "-s": "interval", "--scheduler-interval": "interval"}
-        if prog.endswith("manage.py") and args and args[0] == "run_huey":
-            found, _ = options(args[1:], flags)
-            return Launch("huey", pool=found.get("kind"), concurrency=as_int(found.get("workers")))
-        if prog not in ("huey_consumer.py", "huey_consumer") and not prog.endswith("huey.bin.huey_consumer"):
+        django = prog in ("manage.py", "django-admin", "django-admin.py") and args[:1] == ["run_huey"]
+        if prog not in ("huey_consumer", "huey_consumer.py", "huey.bin.huey_consumer") and not django:
             return None
-        found, words = options(args, flags)
-        if not words:
-            return None
-        return Launch("huey", app=words[0], pool=found.get("kind"), concurrency=as_int(found.get("workers")))
+        parsed = parse_args(args[1:] if django else args, _HUEY_VALUES, _HUEY_FLAGS)
+        # huey_consumer's default is threads; run_huey's comes from settings.HUEY, unread here.
+        pool = parsed.options.get("pool") or (None if django else "thread")
+        app = None if django else (parsed.positional[0] if parsed.positional else None)
+        if not django and app is None:
+            return None  # `huey_consumer --help`
+        settings = (parsed.options.get("settings") or env.get("DJANGO_SETTINGS_MODULE")) if django else None
+        return Launch(
+            "huey",
+            app=app,
+            settings_module=settings,
+            pool=pool,
+            concurrency=as_int(parsed.options.get("concurrency")),
+            forks=True if pool == "process" else (False if pool in ("thread", "greenlet") else None),
+        )
+
+
+_HUEY_VALUES = spellings(
+    pool="-k --worker-type",
+    concurrency="-w --workers",
+    settings="--settings",
+    other="-d --delay -m --max-delay -b --backoff -c --health-check-interval -s --scheduler-interval "
+    "-l -o --logfile -L --extra-locks --pythonpath",
+)
+_HUEY_FLAGS = spellings(flag="-n --no-periodic -u --utc --localtime -v --verbose -q --quiet -f --flush-locks "
+                        "-C --disable-health-check -S --simple")
