@@ -156,8 +156,9 @@ class Adapter:
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
         """Simulate the parent that forks this job's child, up to the fork."""
         from ..prefork import Parent, ParentState
+        from .launch_lines import first_launch
 
-        return Parent([ParentState()], known=True)
+        return Parent([ParentState(launch=first_launch(parents.project, self.flavours))], known=True)
 
     def child_hook(self, flavour: str) -> str | None:
         """Where code runs once per child, after the fork (for advice), if anywhere."""

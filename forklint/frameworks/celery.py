@@ -99,6 +99,7 @@ class Celery(Adapter):
             sim.state.place = PreforkPlace("celery-worker-init", h.module, h, 0, f"the worker_init handler {h.qualified}")
         elif apps:
             sim.state.place = PreforkPlace("celery-app", apps[0], None, 0, f"a @worker_init.connect handler in {apps[0].display}")
+        sim.state.launch = worker_launch_line(project)
         return Parent([sim.state], known=bool(apps))
 
     def child_hook(self, flavour: str) -> str | None:
@@ -160,6 +161,13 @@ _CELERY_FLAGS = spellings(
     "-q --quiet -C --no-color --purge --discard"
 )
 
+def worker_launch_line(project: Project) -> Launch | None:
+    """The `celery worker` launch line that decides the fork model: the first one that
+    sets `--max-tasks-per-child`, else the first one."""
+    launches = [launch for launch in project_launches(project) if launch.framework == "celery"]
+    return next((launch for launch in launches if launch.max_tasks_per_child is not None), launches[0] if launches else None)
+
+
 def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
     """`worker_max_tasks_per_child` as the worker will see it, and a note when it is a guess.
 
@@ -170,9 +178,9 @@ def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
     (`CELERY_WORKER_MAX_TASKS_PER_CHILD`). A value read from the environment with a
     default (`int(os.environ.get("X", "1"))`) counts as its default, and says so.
     """
-    for launch in project_launches(project):
-        if launch.framework == "celery" and launch.max_tasks_per_child is not None:
-            return launch.max_tasks_per_child, None
+    launch = worker_launch_line(project)
+    if launch is not None and launch.max_tasks_per_child is not None:
+        return launch.max_tasks_per_child, None
     keys = set(CELERY_MAX_TASKS_KEYS)
     classes: list[str] = []
     for module, fn, call in all_calls(project):

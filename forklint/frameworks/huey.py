@@ -15,6 +15,7 @@ from .base import (
     NO_ENV, PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating,
     parse_args, program, spellings,
 )
+from .launch_lines import first_launch
 
 if TYPE_CHECKING:
     from ..prefork import Parent, Parents
@@ -53,6 +54,7 @@ class Huey(Adapter):
         for other in parents.jobs:
             if other.adapter is self:
                 sim.load(other.function.module.name)
+        sim.state.launch = first_launch(project, self.flavours)
         return Parent([sim.state], known=True)
 
     def child_hook(self, flavour: str) -> str | None:

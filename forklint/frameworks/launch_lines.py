@@ -52,3 +52,8 @@ def _launches_under(root: Path) -> tuple[Launch, ...]:
 def project_launches(project: Project) -> list[Launch]:
     """What every worker launch line of the project says (read once per project root)."""
     return list(_launches_under(Path(project.root).resolve()))
+
+
+def first_launch(project: Project, flavours: tuple[str, ...]) -> Launch | None:
+    """The project's first launch line that starts a worker of one of `flavours`."""
+    return next((launch for launch in project_launches(project) if launch.framework in flavours), None)

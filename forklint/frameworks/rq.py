@@ -155,6 +155,7 @@ class RQ(Adapter):
                 sim = Simulator(project, lambda *_: False)
                 self._preload(project, sim)
                 launch = entry.launch
+                sim.state.launch = launch
                 settings = project.module(launch.settings_module) if launch and launch.settings_module else None
                 if settings is not None:
                     sim.load(settings.name)
