@@ -69,3 +69,61 @@ def test_launch_reading_is_once_per_project_root(tmp_path) -> None:
     (tmp_path / "Procfile").write_text("worker: rq worker\n")
     first = _launches_under(tmp_path)
     assert _launches_under(tmp_path) is first
+
+
+def _project(root, files: dict[str, str]):
+    from forklint.config import Config
+    from forklint.extract import parse_source
+    from forklint.project import Project
+
+    parsed = []
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+        if path.endswith(".py"):
+            name = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+            parsed.append(([name], parse_source(path, text.encode()), path))
+    return Project(root, Config(root=root), parsed)  # type: ignore[arg-type]
+
+
+def test_a_stock_rq_worker_line_is_a_known_parent_that_imports_nothing_of_the_app(tmp_path) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    project = _project(tmp_path, {
+        "Procfile": "worker: rq worker -c shop.rq_settings -w shop.workers.W high\n",
+        "shop/__init__.py": "",
+        "shop/rq_settings.py": "REDIS_URL = 'redis://r'\n",
+        "shop/workers.py": "from rq import Worker\n\n\nclass W(Worker):\n    pass\n",
+        "shop/jobs.py": "from rq.decorators import job\n\n\n@job('high')\ndef send(x):\n    return x\n",
+    })
+    jobs = find_jobs(project)
+    [send] = [j for j in jobs if j.function.qualified == "shop.jobs.send"]
+    assert send.fork.kind == "per-job"
+    parent = Parents(project, jobs).for_job(send)
+    assert parent.known
+    assert parent.states[0].modules == ["shop", "shop.workers", "shop.rq_settings"]
+    assert parent.loads_external("rq") and not parent.loads_module("shop.jobs")  # so FRK107 applies
+    [launch] = parent.launches
+    assert (launch.command.where, launch.worker_class, launch.settings_module) == ("Procfile:1", "shop.workers.W", "shop.rq_settings")
+
+
+@pytest.mark.parametrize(("name", "text", "kind"), [
+    ("Dockerfile", 'FROM python\nCMD ["celery", "-A", "shop.app", "worker", "--max-tasks-per-child", "1"]\n', "per-job"),
+    ("docker-compose.yml", "services:\n  w:\n    command: celery -A shop.app worker --max-tasks-per-child=1\n", "per-job"),
+    ("deploy/worker.service", "[Service]\nExecStart=/venv/bin/celery -A shop.app worker --max-tasks-per-child 500\n", "per-child"),
+    ("supervisord.conf", "[program:w]\ncommand=celery -A shop.app worker --maxtasksperchild=2\n", "per-job"),
+    ("supervisord.conf", "[program:w]\ncommand=celery -A shop.app worker -P solo\n", "none"),
+])
+def test_a_celery_launch_line_sets_the_fork_model(tmp_path, name: str, text: str, kind: str) -> None:
+    from forklint.frameworks import find_jobs
+
+    project = _project(tmp_path, {
+        name: text,
+        "shop/__init__.py": "",
+        # The configuration says every task; the launch line wins.
+        "shop/app.py": "from celery import Celery\n\napp = Celery('shop')\napp.conf.worker_max_tasks_per_child = 1\n",
+        "shop/tasks.py": "from shop.app import app\n\n\n@app.task\ndef add(x, y):\n    return x + y\n",
+    })
+    [add] = find_jobs(project)
+    assert add.fork.kind == kind
