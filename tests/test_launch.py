@@ -32,7 +32,7 @@ from forklint.launch import (
     read_supervisord,
     read_systemd,
 )
-from forklint.frameworks.base import Launch as WorkerLaunch
+from forklint.frameworks.base import Launch
 from forklint.frameworks.launch_lines import find_worker_launches, worker_launch
 
 
@@ -301,8 +301,8 @@ def test_big_files_are_not_read(tmp_path: Path) -> None:
 
 # --- runners ---------------------------------------------------------------------------
 
-W = WorkerLaunch
-LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
+W = Launch
+LAUNCH_CASES: dict[str, tuple[str, Launch | None]] = {
     # RQ
     "rq": ("rq worker high low", W("rq", queues=("high", "low"))),
     "rq -w": ("rq worker -w pkg.Worker -c pkg.settings", W("rq", worker_class="pkg.Worker", settings_module="pkg.settings", forks=None)),
