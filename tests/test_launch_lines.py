@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from forklint.frameworks import Launch, read_launch
-from forklint.frameworks.launch_lines import _launches_under, find_worker_launches
+from forklint.frameworks.launch_lines import find_worker_launches
 
 CASES = [
     ("rq worker -c app.settings -w app.workers.CachedWorker high default",
@@ -65,10 +65,17 @@ def test_the_environment_of_the_launch_line_fills_in_values(tmp_path) -> None:
     assert launches["django-rq"] == Launch("django-rq", settings_module="shop.settings.prod", queues=("high",), forks=None)
 
 
-def test_launch_reading_is_once_per_project_root(tmp_path) -> None:
-    (tmp_path / "Procfile").write_text("worker: rq worker\n")
-    first = _launches_under(tmp_path)
-    assert _launches_under(tmp_path) is first
+def test_launch_lines_are_read_once_per_project(tmp_path, monkeypatch) -> None:
+    from forklint.frameworks import launch_lines
+
+    project = _project(tmp_path, {"Procfile": "worker: rq worker\n"})
+    reads = []
+    real = launch_lines.find_worker_launches
+    monkeypatch.setattr(launch_lines, "find_worker_launches", lambda root: reads.append(root) or real(root))
+    assert launch_lines.project_launches(project) == launch_lines.project_launches(project) == [Launch("rq")]
+    assert reads == [tmp_path]
+    (tmp_path / "Procfile").write_text("worker: celery -A x worker\n")  # a new run reads afresh
+    assert launch_lines.project_launches(_project(tmp_path, {})) == [Launch("celery", app="x")]
 
 
 def _project(root, files: dict[str, str]):

@@ -10,8 +10,8 @@ scripts) and follows an entrypoint down to what really runs; every adapter's
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from ..launch import LaunchCommand, find_launch_commands, follow
 from ..launch_shell import expand
@@ -44,14 +44,15 @@ def find_worker_launches(root: Path) -> list[Launch]:
     return [launch for launch in found if launch is not None]
 
 
-@lru_cache(maxsize=16)
-def _launches_under(root: Path) -> tuple[Launch, ...]:
-    return tuple(find_worker_launches(root))
+# Read once per linked project (a run links each project once; a new run reads afresh).
+_BY_PROJECT: "WeakKeyDictionary[Project, tuple[Launch, ...]]" = WeakKeyDictionary()
 
 
 def project_launches(project: Project) -> list[Launch]:
-    """What every worker launch line of the project says (read once per project root)."""
-    return list(_launches_under(Path(project.root).resolve()))
+    """What every worker launch line of the project says (read once per project)."""
+    if project not in _BY_PROJECT:
+        _BY_PROJECT[project] = tuple(find_worker_launches(Path(project.root)))
+    return list(_BY_PROJECT[project])
 
 
 def first_launch(project: Project, flavours: tuple[str, ...]) -> Launch | None:
