@@ -134,3 +134,35 @@ def test_a_celery_launch_line_sets_the_fork_model(tmp_path, name: str, text: str
     })
     [add] = find_jobs(project)
     assert add.fork.kind == kind
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("huey_consumer shop.tasks.huey", "none"),  # threads by default
+    ("huey_consumer shop.tasks.huey -k process -w 4", "per-child"),
+])
+def test_a_huey_consumer_line_says_whether_it_forks(tmp_path, line: str, kind: str) -> None:
+    from forklint.frameworks import find_jobs
+
+    project = _project(tmp_path, {
+        "Procfile": f"worker: {line}\n",
+        "shop/__init__.py": "",
+        "shop/tasks.py": "from huey import RedisHuey\n\nhuey = RedisHuey('shop')\n\n\n@huey.task()\ndef add(x, y):\n    return x + y\n",
+    })
+    [add] = find_jobs(project)
+    assert add.fork.kind == kind
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("dramatiq shop.tasks --use-spawn", "none"),
+    ("dramatiq shop.tasks -p 2", "per-child"),
+])
+def test_a_dramatiq_line_with_use_spawn_forks_nothing(tmp_path, line: str, kind: str) -> None:
+    from forklint.frameworks import find_jobs
+
+    project = _project(tmp_path, {
+        "Procfile": f"worker: {line}\n",
+        "shop/__init__.py": "",
+        "shop/tasks.py": "import dramatiq\n\n\n@dramatiq.actor\ndef add(x, y):\n    return x + y\n",
+    })
+    [add] = find_jobs(project)
+    assert add.fork.kind == kind

@@ -10,7 +10,8 @@ from typing import Mapping as EnvMapping
 from typing import Sequence
 
 from ..project import Project
-from .base import NO_ENV, PER_CHILD, Adapter, ForkModel, ForkModels, Launch, as_int, parse_args, program, spellings
+from .base import NO_ENV, NO_FORK, PER_CHILD, Adapter, ForkModel, ForkModels, Launch, as_int, parse_args, program, spellings
+from .launch_lines import project_launches
 
 DRAMATIQ_ACTORS = frozenset({"dramatiq.actor", "dramatiq.actor.actor"})
 DRAMATIQ_GENERIC = frozenset({"dramatiq.GenericActor", "dramatiq.generic.GenericActor"})
@@ -30,6 +31,9 @@ class Dramatiq(Adapter):
         return None
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
+        launches = [launch for launch in project_launches(models.project) if launch.framework == "dramatiq"]
+        if launches and all(launch.forks is False for launch in launches):
+            return ForkModel(NO_FORK, "Dramatiq worker process", "the worker processes are spawned, not forked (--use-spawn)")
         return ForkModel(PER_CHILD, "Dramatiq worker process", "Dramatiq worker processes are long-lived")
 
     def child_hook(self, flavour: str) -> str | None:

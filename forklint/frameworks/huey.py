@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 from ..facts import Call
 from ..project import Project
 from .base import (
-    NO_ENV, PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating,
+    NO_ENV, NO_FORK, PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating,
     parse_args, program, spellings,
 )
-from .launch_lines import first_launch
+from .launch_lines import first_launch, project_launches
 
 if TYPE_CHECKING:
     from ..prefork import Parent, Parents
@@ -42,6 +42,10 @@ class Huey(Adapter):
         return None
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
+        launches = [launch for launch in project_launches(models.project) if launch.framework == "huey"]
+        if launches and all(launch.forks is False for launch in launches):
+            kinds = ", ".join(sorted({launch.pool or "thread" for launch in launches}))
+            return ForkModel(NO_FORK, "Huey consumer", f"the consumer runs tasks in its own process (-k {kinds})")
         return ForkModel(PER_CHILD, "Huey worker process", "Huey's process workers are forked once and reused")
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
