@@ -166,3 +166,23 @@ def test_a_dramatiq_line_with_use_spawn_forks_nothing(tmp_path, line: str, kind:
     })
     [add] = find_jobs(project)
     assert add.fork.kind == kind
+
+
+def test_manage_py_rqworker_runs_django_setup_with_the_settings_of_its_launch_line(tmp_path) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    # No os.environ.setdefault in the project: only the compose file names the settings.
+    project = _project(tmp_path, {
+        "docker-compose.yml": "services:\n  rq:\n    command: python manage.py rqworker default\n"
+                              "    environment:\n      DJANGO_SETTINGS_MODULE: shop.settings\n",
+        "shop/__init__.py": "",
+        "shop/settings.py": "INSTALLED_APPS = ['django_rq', 'orders']\n",
+        "orders/__init__.py": "",
+        "orders/models.py": "X = 1\n",
+        "orders/jobs.py": "import django_rq\n\n\n@django_rq.job\ndef ship(order_id):\n    return order_id\n",
+    })
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert {"shop.settings", "orders", "orders.models"} <= set(parent.states[0].modules)
+    assert "django-rq" == parent.launches[0].framework and parent.launches[0].command.where == "docker-compose.yml:3"

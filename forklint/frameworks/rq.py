@@ -156,19 +156,20 @@ class RQ(Adapter):
                 self._preload(project, sim)
                 launch = entry.launch
                 sim.state.launch = launch
-                settings = project.module(launch.settings_module) if launch and launch.settings_module else None
+                django = launch is not None and launch.framework == "django-rq"
+                settings = project.module(launch.settings_module) if launch and launch.settings_module and not django else None
                 if settings is not None:
                     sim.load(settings.name)
-                if launch is not None and launch.framework == "django-rq":
-                    run_django_setup(project, sim)  # `manage.py rqworker`
+                if django:
+                    # `manage.py rqworker` runs django.setup() with the line's --settings or DJANGO_SETTINGS_MODULE.
+                    run_django_setup(project, sim, launch.settings_module)  # type: ignore[union-attr]
                 sim.load(entry.worker_class.rpartition(".")[0])
                 _run_parent_methods(project, sim, entry.worker_class)
                 if settings is not None:
                     sim.state.place = PreforkPlace("settings-module", settings, None, 0, f"the worker's settings module {settings.name} (`rq worker -c`)")
                 else:
                     where = ("an AppConfig.ready() of an installed app (`manage.py rqworker` runs django.setup() in the worker's parent)"
-                             if launch is not None and launch.framework == "django-rq"
-                             else "a settings module passed to `rq worker -c` (it runs in the worker's parent)")
+                             if django else "a settings module passed to `rq worker -c` (it runs in the worker's parent)")
                     sim.state.place = PreforkPlace("launch-line", job.function.module, None, 0, where)
             states.append(sim.state)
         if not states:
