@@ -10,7 +10,8 @@ from .costs import Cost, call_cost
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
-from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
+from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
+from .frameworks.launch_lines import project_launches
 from .mappers import Models
 from .prefork import Parent, ParentState, Parents, import_closure
 from .project import FunctionRef, Hop, Module, Project
@@ -276,6 +277,13 @@ class Analysis:
         possible = [False] + [h.possible for h in reached.hops]
         return " → ".join(f"{'possibly ' if maybe else ''}{fn.facts.qualname} ({fn.module.display}:{at})"
                           for (fn, at), maybe in zip(steps, possible))
+
+    def launch(self, job: Job) -> Launch | None:
+        """The launch line (file and line known) that starts the job's parent, if one was read."""
+        if not project_launches(self.project):
+            return None  # no launch file: no parent to build for it
+        launches = self.parent(job).launches
+        return launches[0] if launches else None
 
     def parent_id(self, job: Job) -> str:
         """Which parent forks the job's children: what a parent-level fix changes (unique

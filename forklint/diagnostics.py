@@ -20,6 +20,15 @@ class ChainLink:
 
 
 @dataclass(frozen=True)
+class LaunchSite:
+    """The launch line that starts the job's parent: `Procfile:2`, `rq worker -w pkg.W`."""
+
+    path: str  # display path of the launch file
+    line: int
+    command: str  # what runs there, wrappers stripped
+
+
+@dataclass(frozen=True)
 class Related:
     """Another site of the same root cause, folded into one finding (see grouping.py)."""
 
@@ -69,6 +78,7 @@ class Diagnostic:
     # parent lacking configure_mappers()), reported once with the other sites `related`.
     group: str | None = field(default=None, compare=False)
     related: tuple[Related, ...] = ()
+    launch: LaunchSite | None = None  # where the job's parent is started, when a launch line says
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

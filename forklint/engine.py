@@ -5,14 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import rules as _rules  # noqa: F401  (registers every rule)
 from .analysis import Analysis
 from .catalogue import Catalogue, load_catalogue
 from .config import Config
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, LaunchSite
 from .discover import ProjectFiles, module_names, resolved
 from .extract import parse_source
 from .facts_cache import CACHE_DIR_NAME, FactsCache
@@ -134,6 +134,7 @@ def lint_project(
     every = [d for code in sorted(REGISTRY) for d in REGISTRY[code]().check(analysis)]
     found = [d for d in every if d.path in targets]
     found += at_the_job([d for d in every if d.path not in targets], project, targets, found)
+    found = _with_launch_sites(found, analysis, files.root)
     outcome = apply_noqa(found, noqa, config, sources)
     result.diagnostics.extend(outcome.reported)
     result.suppressed += outcome.suppressed
@@ -166,6 +167,25 @@ def at_the_job(outside: list[Diagnostic], project: Project, targets: set[str],
             fork_model=first.fork_model, noqa_lines=tuple(range(fn.facts.pos.line, pos.line)),
         ))
     return anchored
+
+
+def _with_launch_sites(found: list[Diagnostic], analysis: Analysis, root: Path) -> list[Diagnostic]:
+    """Each job's finding with the launch line that starts its parent, when one was read."""
+    jobs = {job.function.qualified: job for job in analysis.jobs}
+    sites: dict[str, LaunchSite | None] = {}
+    out = []
+    for d in found:
+        job = jobs.get(d.job) if d.job else None
+        if job is None:
+            out.append(d)
+            continue
+        if d.job not in sites:
+            launch = analysis.launch(job)
+            command = launch.command if launch is not None else None
+            sites[d.job] = (LaunchSite(display_path(root / command.path), command.line, " ".join(command.argv))
+                            if command is not None else None)
+        out.append(replace(d, launch=sites[d.job]) if sites[d.job] is not None else d)
+    return out
 
 
 def lint_paths(

@@ -3,7 +3,7 @@
 Launch files (Procfile, Dockerfile, compose, supervisord, systemd, Kubernetes/Helm,
 entrypoint scripts, Makefiles) and the project's own console scripts, read into
 `LaunchCommand`s: which file and line, and the command that runs there with its
-wrappers stripped. No framework knowledge lives here; `launch_cli` reads a command as
+wrappers stripped. No framework knowledge lives here; each framework adapter reads a command as
 a worker of one runner.
 """
 

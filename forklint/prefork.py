@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Hashable, Literal
 
 from .facts import Call, Import
-from .frameworks import Job
+from .frameworks import Job, Launch
 from .project import FunctionRef, Module, Project
 
 _MAX_CALL_DEPTH = 25
@@ -54,6 +54,7 @@ class ParentState:
     external: set[str] = field(default_factory=set)  # other modules imported (with parents)
     timeline: list[Step] = field(default_factory=list)  # in the order the parent ran them
     place: PreforkPlace | None = None
+    launch: Launch | None = None  # the launch line that starts this parent, when one was read
 
 
 @dataclass
@@ -93,6 +94,11 @@ class Parent:
     @property
     def places(self) -> list[PreforkPlace]:
         return [s.place for s in self.states if s.place is not None]
+
+    @property
+    def launches(self) -> list[Launch]:
+        """The launch lines (with the file and line they are written on) that start it."""
+        return [s.launch for s in self.states if s.launch is not None and s.launch.command is not None]
 
 
 class Simulator:

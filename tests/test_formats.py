@@ -102,13 +102,26 @@ def test_sarif_fix_becomes_replacements(tmp_path: Path) -> None:
 # -- json, json-lines ----------------------------------------------------------------------
 
 
+def test_the_launch_line_of_the_parent_is_said_in_full_and_json() -> None:
+    # rq_worker_class_cli's Procfile starts the worker: `worker: rq worker -w shop.workers.MetricsWorker ...`.
+    folder = FIXTURES / "rq_worker_class_cli"
+    full = run_forklint("--format", "full", ".", cwd=folder)
+    parent = "= parent: rq worker -w shop.workers.MetricsWorker high default (Procfile:2)"
+    assert [line.strip() for line in full.stdout.splitlines() if "= parent:" in line] == [parent, parent]
+    records = json.loads(run_forklint("--format", "json", ".", cwd=folder).stdout)
+    assert [r["launch"] for r in records] == [
+        {"path": "Procfile", "line": 2, "command": "rq worker -w shop.workers.MetricsWorker high default"},
+    ] * 2
+
+
 def test_json_and_json_lines_hold_the_same_records(tmp_path: Path) -> None:
     finding, sources = sample(tmp_path)
     (record,) = json.loads(render([finding], "json", sources))
     assert list(record) == [
         "code", "name", "message", "path", "line", "col", "end_line", "end_col", "job", "chain", "fork_model",
-        "related", "fix",
+        "launch", "related", "fix",
     ]
+    assert record["launch"] is None  # no launch line read for its parent
     assert record["fix"] == {
         "applicability": "unsafe",
         "description": "move `import pandas` to the top of tasks.py",

@@ -32,7 +32,8 @@ from forklint.launch import (
     read_supervisord,
     read_systemd,
 )
-from forklint.launch_cli import WorkerLaunch, find_worker_launches, worker_launch
+from forklint.frameworks.base import Launch
+from forklint.frameworks.launch_lines import find_worker_launches, worker_launch
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
@@ -300,11 +301,11 @@ def test_big_files_are_not_read(tmp_path: Path) -> None:
 
 # --- runners ---------------------------------------------------------------------------
 
-W = WorkerLaunch
-LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
+W = Launch
+LAUNCH_CASES: dict[str, tuple[str, Launch | None]] = {
     # RQ
     "rq": ("rq worker high low", W("rq", queues=("high", "low"))),
-    "rq -w": ("rq worker -w pkg.Worker -c pkg.settings", W("rq", worker_class="pkg.Worker", settings="pkg.settings", forks=None)),
+    "rq -w": ("rq worker -w pkg.Worker -c pkg.settings", W("rq", worker_class="pkg.Worker", settings_module="pkg.settings", forks=None)),
     "rq --worker-class=": ("rq worker --worker-class=rq.SimpleWorker --job-class pkg.Job q", W("rq", worker_class="rq.SimpleWorker", job_class="pkg.Job", queues=("q",), forks=False)),
     "rq spawn": ("rq worker -w rq.worker.SpawnWorker", W("rq", worker_class="rq.worker.SpawnWorker", forks=False)),
     "rq burst url": ("rq worker --burst -u redis://r:6379 --with-scheduler default", W("rq", queues=("default",))),
@@ -315,12 +316,12 @@ LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
     "rq info": ("rq info", None),
     "rq-dashboard": ("rq-dashboard --port 9181", None),
     # django-rq
-    "django-rq": ("python manage.py rqworker high default --worker-class pkg.W --settings app.prod", W("django-rq", worker_class="pkg.W", settings="app.prod", queues=("high", "default"), forks=None)),
-    "django-rq env": ("DJANGO_SETTINGS_MODULE=app.settings ./manage.py rqworker", W("django-rq", settings="app.settings", forks=None)),
+    "django-rq": ("python manage.py rqworker high default --worker-class pkg.W --settings app.prod", W("django-rq", worker_class="pkg.W", settings_module="app.prod", queues=("high", "default"), forks=None)),
+    "django-rq env": ("DJANGO_SETTINGS_MODULE=app.settings ./manage.py rqworker", W("django-rq", settings_module="app.settings", forks=None)),
     "django other command": ("python manage.py migrate", None),
     # Flask-RQ2
-    "flask rq": ("flask --app app:create_app rq worker high", W("flask-rq", app="app:create_app", queues=("high",))),
-    "flask rq env": ("FLASK_APP=app flask rq worker", W("flask-rq", app="app")),
+    "flask rq": ("flask --app app:create_app rq worker high", W("flask-rq2", app="app:create_app", queues=("high",))),
+    "flask rq env": ("FLASK_APP=app flask rq worker", W("flask-rq2", app="app")),
     "flask run": ("flask run", None),
     # Celery
     "celery": ("celery -A proj worker -l info", W("celery", app="proj")),
@@ -346,7 +347,7 @@ LAUNCH_CASES: dict[str, tuple[str, WorkerLaunch | None]] = {
     "dramatiq short": ("dramatiq app -p 1 -Q q1 q2x --use-spawn", W("dramatiq", app="app", modules=(), concurrency=1, queues=("q1", "q2x"), forks=False)),
     # gunicorn
     "gunicorn web": ("gunicorn -w 4 -b 0.0.0.0:8000 app.wsgi:application", W("gunicorn", app="app.wsgi:application", concurrency=4, preload=False)),
-    "gunicorn preload": ("gunicorn --preload --workers=2 --max-requests 1000 -c conf.py app:app", W("gunicorn", app="app:app", concurrency=2, max_tasks_per_child=1000, settings="conf.py", preload=True)),
+    "gunicorn preload": ("gunicorn --preload --workers=2 --max-requests 1000 -c conf.py app:app", W("gunicorn", app="app:app", concurrency=2, max_tasks_per_child=1000, settings_module="conf.py", preload=True)),
     "gunicorn env args": ("GUNICORN_CMD_ARGS='--preload -w 3' gunicorn app:app", W("gunicorn", app="app:app", concurrency=3, preload=True)),
     # not workers
     "uwsgi": ("uwsgi --ini app.ini", None),
@@ -368,7 +369,7 @@ def test_worker_launch(tmp_path: Path, case: str) -> None:
 def test_find_worker_launches(tmp_path: Path) -> None:
     _tree(tmp_path, FILE_CASES["entrypoint-case"][0])
     _tree(tmp_path, FILE_CASES["kubernetes"][0])
-    found = [(w.runner, w.command.path, w.command.line, w.forks) for w in find_worker_launches(tmp_path)]
+    found = [(w.framework, w.command.path, w.command.line, w.forks) for w in find_worker_launches(tmp_path)]
     assert found == [
         ("celery", "docker-entrypoint.sh", 6, False),
         ("gunicorn", "docker-entrypoint.sh", 8, True),
@@ -378,7 +379,7 @@ def test_find_worker_launches(tmp_path: Path) -> None:
 
 def test_fixture_tree() -> None:
     root = Path(__file__).parent.parent / "fixtures" / "launch_app"
-    found = [(w.runner, w.command.source, w.command.path, w.command.line) for w in find_worker_launches(root)]
+    found = [(w.framework, w.command.source, w.command.path, w.command.line) for w in find_worker_launches(root)]
     assert found == [
         ("gunicorn", "dockerfile", "Dockerfile", 6),
         ("gunicorn", "procfile", "Procfile", 1),
@@ -465,7 +466,7 @@ def test_json_carries_the_launch_line(tmp_path: Path) -> None:
     [launch] = find_worker_launches(tmp_path)
     assert launch.command is not None and launch.command.where == "Procfile:1"
     assert launch.to_json() == {
-        "runner": "celery",
+        "framework": "celery",
         "app": "app",
         "pool": "solo",
         "forks": False,

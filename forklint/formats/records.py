@@ -24,6 +24,8 @@ def as_record(d: Diagnostic) -> dict[str, object]:
         "job": d.job,
         "chain": [asdict(link) for link in d.chain],
         "fork_model": d.fork_model,
+        # The launch line that starts the job's parent: {path, line, command}, when one was read.
+        "launch": asdict(d.launch) if d.launch else None,
         # The other sites of the same root cause (jobs whose children repeat the same work).
         "related": [asdict(site) for site in d.related],
         # {applicability, description, path, edits: [{line, col, end_line, end_col, content}]}

@@ -37,6 +37,7 @@ def full(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
            |     ^^^^^^^^^^^^^^^
            |
            = chain: shop.tasks.send_order_confirmation (shop/tasks.py:10)
+           = parent: rq worker -c shop.settings (Procfile:2)
            = fix (unsafe): move `import requests` to the top of shop/tasks.py
     """
     blocks = []
@@ -55,6 +56,8 @@ def full(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
             # One hop a line, the function names lined up under the first one.
             lead = "= chain: " if index == 0 else "       → "
             lines.append(f"{gutter} {lead}{link.function} ({link.path}:{link.line})")
+        if d.launch is not None:
+            lines.append(f"{gutter} = parent: {d.launch.command} ({d.launch.path}:{d.launch.line})")
         for index, site in enumerate(d.related):
             lead = "= also:  " if index == 0 else "         "
             job = f" ({site.job})" if site.job else ""

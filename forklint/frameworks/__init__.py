@@ -10,12 +10,12 @@ Facts behind every table (file:line in the frameworks' own source) are in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..facts import Call, Const, Dotted, Val
 from ..project import FunctionRef, Hop, Module, Project
 from .base import (
-    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, STRENGTH, Adapter, ChildHook, ForkKind, ForkModel, ForkModels,
+    NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, STRENGTH, Adapter, ChildHook, ForkKind, ForkModel, ForkModels,
     Job, Launch, all_calls, instance_attr, modules_creating,
 )
 from .celery import Celery
@@ -35,10 +35,11 @@ def adapter(flavour: str) -> Adapter:
     return _BY_FLAVOUR[flavour]
 
 
-def read_launch(argv: Sequence[str]) -> Launch | None:
-    """What a launch command line says, asking every adapter; None when no framework's."""
+def read_launch(argv: Sequence[str], env: Mapping[str, str] = NO_ENV) -> Launch | None:
+    """What a launch command line (run with `env`) says, asking every adapter; None when
+    it starts no framework's worker."""
     for candidate in ADAPTERS:
-        launch = candidate.launch(argv)
+        launch = candidate.launch(argv, env)
         if launch is not None:
             return launch
     return None

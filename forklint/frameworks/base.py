@@ -8,14 +8,21 @@ these questions of `job.adapter`; no rule compares framework names.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Hashable, Iterator, Literal, Sequence
+from typing import Mapping as TypingMapping
 
 from ..facts import Call, Const, Dotted, Val
+from ..launch_shell import is_python, program_name, python_run
 from ..project import FunctionRef, Hop, Module, Project
 
 if TYPE_CHECKING:  # prefork imports this package; adapters import prefork lazily
+    from ..launch import LaunchCommand
     from ..prefork import Parent, Parents
+
+NO_ENV: TypingMapping[str, str] = MappingProxyType({})
 
 # How often a child is thrown away: after every job (or every few), after many, never.
 ForkKind = Literal["per-job", "per-child", "none"]
@@ -49,18 +56,41 @@ class Job:
 
 @dataclass(frozen=True)
 class Launch:
-    """What a worker's launch command line says (`celery -A app worker -c 4 ...`)."""
+    """A worker's start-up as its command line says it (`celery -A app worker -c 4 ...`).
 
-    framework: str
-    app: str | None = None  # the app / module the worker imports first (`-A`, dramatiq's modules)
+    `forks` is False where the runner runs jobs without forking (Celery's solo, threads,
+    gevent and eventlet pools; Huey's thread and greenlet workers; RQ's SimpleWorker and
+    SpawnWorker; `dramatiq --use-spawn`), True where it forks, None where a class or a
+    setting the line does not show decides. For gunicorn, `max_tasks_per_child` is
+    `--max-requests` and `concurrency` `-w`. `command` is the launch line it was read from.
+    """
+
+    framework: str  # the flavour: rq | django-rq | flask-rq2 | celery | huey | dramatiq | gunicorn
+    app: str | None = None  # celery -A, huey's module, dramatiq's broker, flask --app, gunicorn's app
+    modules: tuple[str, ...] = ()  # other modules the worker imports before forking (dramatiq's)
     worker_class: str | None = None  # RQ `-w pkg.Worker`
-    settings_module: str | None = None  # RQ `-c settings`, DJANGO_SETTINGS_MODULE
-    pool: str | None = None  # celery `--pool`, huey `-k`
+    job_class: str | None = None  # RQ `-j pkg.Job`
+    settings_module: str | None = None  # RQ `-c settings`, django --settings / DJANGO_SETTINGS_MODULE, gunicorn -c
+    pool: str | None = None  # celery `--pool`, huey `-k`, gunicorn `-k`
     concurrency: int | None = None
     max_tasks_per_child: int | None = None
-    modules: tuple[str, ...] = ()  # other modules the worker imports before forking
     queues: tuple[str, ...] = ()
     preload: bool | None = None  # gunicorn `--preload`
+    forks: bool | None = True
+    command: "LaunchCommand | None" = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, object]:
+        """Plain data: the fields that are set, and the launch line."""
+        data: dict[str, object] = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.name == "command":
+                continue
+            if value not in (None, ()) or item.name in ("framework", "forks"):
+                data[item.name] = list(value) if isinstance(value, tuple) else value
+        if self.command is not None:
+            data["launch"] = self.command.to_json()
+        return data
 
 
 @dataclass(frozen=True)
@@ -126,8 +156,9 @@ class Adapter:
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
         """Simulate the parent that forks this job's child, up to the fork."""
         from ..prefork import Parent, ParentState
+        from .launch_lines import first_launch
 
-        return Parent([ParentState()], known=True)
+        return Parent([ParentState(launch=first_launch(parents.project, self.flavours))], known=True)
 
     def child_hook(self, flavour: str) -> str | None:
         """Where code runs once per child, after the fork (for advice), if anywhere."""
@@ -139,8 +170,9 @@ class Adapter:
 
     # -- launching ---------------------------------------------------------------------
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
-        """What a parsed launch command line says, or None when it is not this framework's."""
+    def launch(self, argv: Sequence[str], env: TypingMapping[str, str] = NO_ENV) -> Launch | None:
+        """What a launch command line (run with `env`) says, or None when it starts none of
+        this framework's workers."""
         return None
 
 
@@ -205,59 +237,77 @@ def const_str(value: Val | None) -> str | None:
     return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
 
 
-def options(argv: Sequence[str], flags: dict[str, str], switches: frozenset[str] = frozenset()) -> tuple[dict[str, str], list[str]]:
-    """Split a command line into options (`-c 4`, `--pool=prefork`, by `flags`' canonical
-    names) and positional words. `switches` take no value."""
-    found: dict[str, str] = {}
-    words: list[str] = []
-    args = list(argv)
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg.startswith("-") and arg != "-":
-            name, eq, value = arg.partition("=")
-            if name in switches:
-                found[flags.get(name, name)] = "1"
-            elif name in flags:
-                if not eq:
-                    if name.startswith("-") and not name.startswith("--") and len(name) > 2:
-                        value = name[2:]  # `-c4`
-                    elif i + 1 < len(args):
-                        i += 1
-                        value = args[i]
-                found[flags[name]] = value
-            elif not eq and len(arg) > 2 and not arg.startswith("--") and arg[:2] in flags:
-                found[flags[arg[:2]]] = arg[2:]  # `-Q1` glued short option
-        else:
-            words.append(arg)
-        i += 1
-    return found, words
+@dataclass
+class ParsedArgs:
+    """A command line split by `parse_args`."""
+
+    options: dict[str, str]  # by canonical name
+    flags: set[str]  # canonical names of the switches given
+    positional: list[str]
+
+
+def parse_args(argv: Sequence[str], values: TypingMapping[str, str], flags: TypingMapping[str, str]) -> ParsedArgs:
+    """Options (`-c 4`, `-c4`, `--pool=x`, `--pool x`) by canonical name, flags, and the rest.
+
+    `values` and `flags` map every spelling to a canonical name (see `spellings`). An
+    unknown option is taken as a flag, so a worker's queues may pick up its value.
+    """
+    parsed = ParsedArgs({}, set(), [])
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        index += 1
+        if word == "--":
+            parsed.positional += argv[index:]
+            break
+        if not word.startswith("-") or word == "-":
+            parsed.positional.append(word)
+            continue
+        name, equals, value = word.partition("=")
+        if name in values:
+            if not equals:
+                value = argv[index] if index < len(argv) else ""
+                index += 1
+            parsed.options[values[name]] = value
+        elif name in flags:
+            parsed.flags.add(flags[name])
+        elif not word.startswith("--") and word[:2] in values and len(word) > 2:
+            parsed.options[values[word[:2]]] = word[2:]  # `-c4`, `-Pgevent`
+    return parsed
+
+
+def spellings(**names: str) -> dict[str, str]:
+    """`pool="-P --pool"` → {"-P": "pool", "--pool": "pool"}."""
+    return {spelling: canonical for canonical, words in names.items() for spelling in words.split()}
+
+
+def without(argv: Sequence[str], names: tuple[str, ...]) -> list[str]:
+    """`argv` less the options `names` and their values."""
+    out, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in names:
+            skip = True
+        elif not word.startswith(tuple(f"{o}=" for o in names)):
+            out.append(word)
+    return out
 
 
 def as_int(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
     except ValueError:
-        return None
+        return None  # `$CONCURRENCY`, `%(ENV_N)s`: not known statically
 
 
 def program(argv: Sequence[str]) -> tuple[str, list[str]]:
-    """The program's base name and its arguments, skipping `python -m`, env assignments."""
-    args = [a for a in argv]
-    while args and "=" in args[0] and not args[0].startswith("-"):
-        args.pop(0)  # `FOO=1 celery ...`
-    if args and args[0].rpartition("/")[2] in ("env", "exec", "nohup"):
-        args.pop(0)
-        while args and "=" in args[0]:
-            args.pop(0)
-    if args and args[0].rpartition("/")[2].startswith("python"):
-        args.pop(0)
-        if len(args) >= 2 and args[0] == "-m":
-            args.pop(0)
-            return args[0], args[1:]
-        if args:
-            return args[0].rpartition("/")[2], args[1:]
+    """The program that runs and its arguments: `python -u -m celery -A x` → `celery`, [...].
+
+    Launch files give commands with their wrappers (`exec`, `env A=B`, ...) stripped."""
+    if not argv:
         return "", []
-    if not args:
-        return "", []
-    return args[0].rpartition("/")[2], args[1:]
+    run = python_run(argv)
+    if run is None:
+        return ("", []) if is_python(argv[0]) else (program_name(argv[0]), list(argv[1:]))
+    return run.module or program_name(run.script or ""), list(run.arguments)

@@ -7,13 +7,14 @@ tasks (never by default) and run `worker_process_init` when they start.
 
 from __future__ import annotations
 
+from typing import Mapping as EnvMapping
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
 from ..facts import Call, Const, Mapping, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
-    const_str, instance_attr, modules_creating, options, program,
+    NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
+    all_calls, as_int, const_str, instance_attr, modules_creating, parse_args, program, spellings,
 )
 from .clis import run_django_setup
 from .launch_lines import project_launches
@@ -98,6 +99,7 @@ class Celery(Adapter):
             sim.state.place = PreforkPlace("celery-worker-init", h.module, h, 0, f"the worker_init handler {h.qualified}")
         elif apps:
             sim.state.place = PreforkPlace("celery-app", apps[0], None, 0, f"a @worker_init.connect handler in {apps[0].display}")
+        sim.state.launch = worker_launch_line(project)
         return Parent([sim.state], known=bool(apps))
 
     def child_hook(self, flavour: str) -> str | None:
@@ -109,28 +111,61 @@ class Celery(Adapter):
             yield ChildHook(hook, "in every Celery prefork child (worker_process_init)",
                             "a @worker_init.connect handler (the parent)", parent_hooks)
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
-        """`celery -A proj worker --pool prefork -c 4 --max-tasks-per-child 1`."""
+    def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
+        """`celery -A APP worker [-P POOL] [-c N] [--max-tasks-per-child N] [-Q queues]`.
+
+        Celery 4's `celery worker -A APP` order, `celery multi start` and django-celery's
+        `manage.py celery worker` are read too; `beat`, `flower`, `inspect` and the other
+        subcommands start no worker.
+        """
         prog, args = program(argv)
-        if prog.endswith("manage.py") and args and args[0] == "celery":  # django-celery's old command
+        if prog.endswith("manage.py") and args[:1] == ["celery"]:  # django-celery's old command
             prog, args = "celery", args[1:]
         if prog != "celery":
             return None
-        flags = {"-A": "app", "--app": "app", "-P": "pool", "--pool": "pool", "-c": "concurrency",
-                 "--concurrency": "concurrency", "--max-tasks-per-child": "max", "--maxtasksperchild": "max",
-                 "-Q": "queues", "--queues": "queues", "-l": "level", "--loglevel": "level", "-b": "broker",
-                 "--broker": "broker", "--config": "config", "--workdir": "workdir", "-n": "hostname",
-                 "--hostname": "hostname", "--autoscale": "autoscale", "--max-memory-per-child": "mem",
-                 "-O": "optimization", "--result-backend": "backend", "--logfile": "logfile", "-f": "logfile",
-                 "--pidfile": "pidfile", "-E": "events", "-s": "schedule"}
-        switches = frozenset({"-B", "--beat", "-E", "--task-events", "--without-gossip", "--without-mingle",
-                              "--without-heartbeat", "-D", "--detach", "--purge", "--quiet", "-q"})
-        found, words = options(args, flags, switches)
-        if "worker" not in words:
+        parsed = parse_args(args, _CELERY_VALUES, _CELERY_FLAGS)
+        # `celery multi start NODES...` starts detached `celery worker`s (node options unread).
+        multi = parsed.positional[:1] == ["multi"] and parsed.positional[1:2] in (["start"], ["restart"])
+        if not parsed.positional or (parsed.positional[0] != "worker" and not multi):
             return None
-        return Launch("celery", app=found.get("app"), settings_module=found.get("config"), pool=found.get("pool"),
-                      concurrency=as_int(found.get("concurrency")), max_tasks_per_child=as_int(found.get("max")),
-                      queues=tuple(q for q in found.get("queues", "").split(",") if q))
+        pool = parsed.options.get("pool") or env.get("CELERYD_POOL") or None
+        forks = True if pool in (None, "prefork", "processes") else (False if pool in CELERY_NON_FORKING_POOLS | {"custom"} else None)
+        queues = parsed.options.get("queues")
+        return Launch(
+            "celery",
+            app=parsed.options.get("app") or env.get("CELERY_APP") or None,
+            settings_module=parsed.options.get("config"),
+            pool=pool,
+            concurrency=as_int(parsed.options.get("concurrency")),
+            max_tasks_per_child=as_int(parsed.options.get("max_tasks_per_child")),
+            queues=tuple(q for q in (queues or "").split(",") if q),
+            forks=forks,
+        )
+
+
+_CELERY_VALUES = spellings(
+    app="-A --app",
+    broker="-b --broker",
+    pool="-P --pool",
+    concurrency="-c --concurrency",
+    max_tasks_per_child="--max-tasks-per-child --maxtasksperchild",
+    queues="-Q --queues",
+    config="--config",
+    other="--result-backend --loader --workdir -n --hostname -l --loglevel -f --logfile "
+    "--pidfile -s --schedule --max-memory-per-child --autoscale --prefetch-multiplier --time-limit "
+    "--soft-time-limit -X --exclude-queues -I --include --statedb --scheduler --uid --gid --umask "
+    "--executable -O",
+)
+_CELERY_FLAGS = spellings(
+    flag="-B --beat -E --task-events -D --detach --without-gossip --without-mingle --without-heartbeat "
+    "-q --quiet -C --no-color --purge --discard"
+)
+
+def worker_launch_line(project: Project) -> Launch | None:
+    """The `celery worker` launch line that decides the fork model: the first one that
+    sets `--max-tasks-per-child`, else the first one."""
+    launches = [launch for launch in project_launches(project) if launch.framework == "celery"]
+    return next((launch for launch in launches if launch.max_tasks_per_child is not None), launches[0] if launches else None)
 
 
 def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
@@ -143,9 +178,9 @@ def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
     (`CELERY_WORKER_MAX_TASKS_PER_CHILD`). A value read from the environment with a
     default (`int(os.environ.get("X", "1"))`) counts as its default, and says so.
     """
-    for launch in project_launches(project):
-        if launch.framework == "celery" and launch.max_tasks_per_child is not None:
-            return launch.max_tasks_per_child, None
+    launch = worker_launch_line(project)
+    if launch is not None and launch.max_tasks_per_child is not None:
+        return launch.max_tasks_per_child, None
     keys = set(CELERY_MAX_TASKS_KEYS)
     classes: list[str] = []
     for module, fn, call in all_calls(project):

@@ -113,11 +113,12 @@ def django_settings_module(project: Project) -> str | None:
     return None
 
 
-def run_django_setup(project: Project, sim: "Simulator") -> bool:
+def run_django_setup(project: Project, sim: "Simulator", settings_name: str | None = None) -> bool:
     """What `django.setup()` runs: the settings, every installed app's package and
     AppConfig, their models modules, then each `AppConfig.ready()`. False when the
-    project has no Django settings module."""
-    settings_name = django_settings_module(project)
+    project has no Django settings module. `settings_name` is the one a launch line
+    gives (`--settings`, DJANGO_SETTINGS_MODULE); else the one the project sets."""
+    settings_name = settings_name if settings_name and project.module(settings_name) else django_settings_module(project)
     settings = project.module(settings_name) if settings_name else None
     if settings is None:
         return False

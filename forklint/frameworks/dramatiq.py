@@ -6,10 +6,12 @@ The `dramatiq` CLI forks its worker processes before it imports the broker modul
 
 from __future__ import annotations
 
+from typing import Mapping as EnvMapping
 from typing import Sequence
 
 from ..project import Project
-from .base import PER_CHILD, Adapter, ForkModel, ForkModels, Launch, as_int, options, program
+from .base import NO_ENV, NO_FORK, PER_CHILD, Adapter, ForkModel, ForkModels, Launch, as_int, parse_args, program, spellings
+from .launch_lines import project_launches
 
 DRAMATIQ_ACTORS = frozenset({"dramatiq.actor", "dramatiq.actor.actor"})
 DRAMATIQ_GENERIC = frozenset({"dramatiq.GenericActor", "dramatiq.generic.GenericActor"})
@@ -29,25 +31,58 @@ class Dramatiq(Adapter):
         return None
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
+        launches = [launch for launch in project_launches(models.project) if launch.framework == "dramatiq"]
+        if launches and all(launch.forks is False for launch in launches):
+            return ForkModel(NO_FORK, "Dramatiq worker process", "the worker processes are spawned, not forked (--use-spawn)")
         return ForkModel(PER_CHILD, "Dramatiq worker process", "Dramatiq worker processes are long-lived")
 
     def child_hook(self, flavour: str) -> str | None:
         return "a middleware's after_process_boot"
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
-        """`dramatiq app.broker app.tasks --processes 4 --threads 8`."""
+    def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
+        """`dramatiq BROKER [MODULES...] [--processes N] [--threads N] [--use-spawn]`, and
+        django_dramatiq's `manage.py rundramatiq`."""
         prog, args = program(argv)
-        if prog.endswith("manage.py") and args and args[0] == "rundramatiq":
-            found, words = options(args[1:], {"-p": "processes", "--processes": "processes", "-t": "threads",
-                                               "--threads": "threads"})
-            return Launch("dramatiq", concurrency=as_int(found.get("processes")))
-        if prog not in ("dramatiq", "dramatiq-gevent"):
+        django = prog in ("manage.py", "django-admin") and args[:1] == ["rundramatiq"]
+        if prog not in ("dramatiq", "dramatiq-gevent", "dramatiq.cli") and not django:
             return None
-        found, words = options(args, {"-p": "processes", "--processes": "processes", "-t": "threads",
-                                      "--threads": "threads", "-Q": "queues", "--queues": "queues",
-                                      "--path": "path", "-P": "path", "--pid-file": "pid", "--log-file": "log",
-                                      "--worker-shutdown-timeout": "timeout", "-f": "fork"})
-        if not words:
-            return None
-        return Launch("dramatiq", app=words[0], modules=tuple(words[1:]), concurrency=as_int(found.get("processes")),
-                      queues=tuple(q for q in found.get("queues", "").split(",") if q))
+        args, queues = _dramatiq_queues(args[1:] if django else args)
+        parsed = parse_args(args, _DRAMATIQ_VALUES, _DRAMATIQ_FLAGS)
+        positional = parsed.positional
+        if not django and not positional:
+            return None  # `dramatiq --help`
+        return Launch(
+            "dramatiq",
+            app=None if django else positional[0],
+            modules=tuple(positional if django else positional[1:]),
+            settings_module=env.get("DJANGO_SETTINGS_MODULE") if django else None,
+            concurrency=as_int(parsed.options.get("concurrency")),
+            queues=tuple(queues),
+            forks=False if "spawn" in parsed.flags else True,
+        )
+
+
+_DRAMATIQ_VALUES = spellings(
+    concurrency="-p --processes",
+    other="-t --threads --path -P --pid-file --log-file --fork-function -f --worker-shutdown-timeout "
+    "--watch --watch-include --watch-exclude",
+)
+_DRAMATIQ_FLAGS = spellings(spawn="--use-spawn", flag="--watch-use-polling -v --verbose --skip-logging")
+
+
+def _dramatiq_queues(arguments: Sequence[str]) -> tuple[list[str], list[str]]:
+    # `-Q/--queues` takes every word up to the next option (argparse's nargs="*").
+    rest: list[str] = []
+    queues: list[str] = []
+    taking = False
+    for word in arguments:
+        if word in ("-Q", "--queues"):
+            taking = True
+        elif word.startswith("--queues="):
+            queues.append(word.partition("=")[2])
+        elif taking and not word.startswith("-"):
+            queues.append(word)
+        else:
+            taking = False
+            rest.append(word)
+    return rest, queues

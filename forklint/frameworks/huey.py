@@ -6,14 +6,16 @@ instance, then forks long-lived workers that run `on_startup` hooks first.
 
 from __future__ import annotations
 
+from typing import Mapping as EnvMapping
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 
 from ..facts import Call
 from ..project import Project
 from .base import (
-    PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating, options,
-    program,
+    NO_ENV, NO_FORK, PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating,
+    parse_args, program, spellings,
 )
+from .launch_lines import first_launch, project_launches
 
 if TYPE_CHECKING:
     from ..prefork import Parent, Parents
@@ -40,6 +42,10 @@ class Huey(Adapter):
         return None
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
+        launches = [launch for launch in project_launches(models.project) if launch.framework == "huey"]
+        if launches and all(launch.forks is False for launch in launches):
+            kinds = ", ".join(sorted({launch.pool or "thread" for launch in launches}))
+            return ForkModel(NO_FORK, "Huey consumer", f"the consumer runs tasks in its own process (-k {kinds})")
         return ForkModel(PER_CHILD, "Huey worker process", "Huey's process workers are forked once and reused")
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
@@ -52,6 +58,7 @@ class Huey(Adapter):
         for other in parents.jobs:
             if other.adapter is self:
                 sim.load(other.function.module.name)
+        sim.state.launch = first_launch(project, self.flavours)
         return Parent([sim.state], known=True)
 
     def child_hook(self, flavour: str) -> str | None:
@@ -65,19 +72,35 @@ class Huey(Adapter):
                 if target and instance_attr(project, target, HUEY_CLASSES, {"on_startup"}):
                     yield ChildHook(fn, "in every Huey worker (on_startup)", "the module that creates the Huey instance")
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
-        """`huey_consumer.py app.huey -k process -w 4`, `manage.py run_huey`."""
+    def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
+        """`huey_consumer[.py] pkg.huey -k process -w 4`, and Django's `manage.py run_huey`."""
         prog, args = program(argv)
-        flags = {"-k": "kind", "--worker-type": "kind", "-w": "workers", "--workers": "workers",
-                 "-l": "logfile", "--logfile": "logfile", "-d": "delay", "--delay": "delay",
-                 "-m": "max", "--max-delay": "max", "-b": "backoff", "--backoff": "backoff",
-                 "-s": "interval", "--scheduler-interval": "interval"}
-        if prog.endswith("manage.py") and args and args[0] == "run_huey":
-            found, _ = options(args[1:], flags)
-            return Launch("huey", pool=found.get("kind"), concurrency=as_int(found.get("workers")))
-        if prog not in ("huey_consumer.py", "huey_consumer") and not prog.endswith("huey.bin.huey_consumer"):
+        django = prog in ("manage.py", "django-admin", "django-admin.py") and args[:1] == ["run_huey"]
+        if prog not in ("huey_consumer", "huey_consumer.py", "huey.bin.huey_consumer") and not django:
             return None
-        found, words = options(args, flags)
-        if not words:
-            return None
-        return Launch("huey", app=words[0], pool=found.get("kind"), concurrency=as_int(found.get("workers")))
+        parsed = parse_args(args[1:] if django else args, _HUEY_VALUES, _HUEY_FLAGS)
+        # huey_consumer's default is threads; run_huey's comes from settings.HUEY, unread here.
+        pool = parsed.options.get("pool") or (None if django else "thread")
+        app = None if django else (parsed.positional[0] if parsed.positional else None)
+        if not django and app is None:
+            return None  # `huey_consumer --help`
+        settings = (parsed.options.get("settings") or env.get("DJANGO_SETTINGS_MODULE")) if django else None
+        return Launch(
+            "huey",
+            app=app,
+            settings_module=settings,
+            pool=pool,
+            concurrency=as_int(parsed.options.get("concurrency")),
+            forks=True if pool == "process" else (False if pool in ("thread", "greenlet") else None),
+        )
+
+
+_HUEY_VALUES = spellings(
+    pool="-k --worker-type",
+    concurrency="-w --workers",
+    settings="--settings",
+    other="-d --delay -m --max-delay -b --backoff -c --health-check-interval -s --scheduler-interval "
+    "-l -o --logfile -L --extra-locks --pythonpath",
+)
+_HUEY_FLAGS = spellings(flag="-n --no-periodic -u --utc --localtime -v --verbose -q --quiet -f --flush-locks "
+                        "-C --disable-health-check -S --simple")

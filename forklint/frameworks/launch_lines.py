@@ -1,66 +1,60 @@
-"""The command lines that start the project's workers, and what each adapter reads there.
+"""The worker launch lines of a project, as the adapters read them.
 
-This is the one seam between launch files and the adapters: `project_launches` asks
-every adapter about every command line. Until `forklint.launch` (which reads Procfile,
-Dockerfile, compose, supervisord, systemd, k8s, shell and Makefile) is merged, the
-lines come from a small reader of the common files below.
+This is the one seam between launch files and the adapters. `forklint.launch` finds
+the commands the project's launch files run (Procfile, Dockerfile, compose,
+supervisord, systemd, Kubernetes/Helm, entrypoint scripts, Makefiles, console
+scripts) and follows an entrypoint down to what really runs; every adapter's
+`launch(argv, env)` says whether that command starts one of its workers.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
+import dataclasses
 from pathlib import Path
-from typing import Iterator
+from weakref import WeakKeyDictionary
 
+from ..launch import LaunchCommand, find_launch_commands, follow
+from ..launch_shell import expand
 from ..project import Project
 from .base import Launch
 
-_FILES = ("Procfile", "Procfile.dev", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml",
-          "Makefile", "supervisord.conf", "app.json", "heroku.yml")
-_PREFIXES = ("command:", "command=", "entrypoint:", "- ", "exec ")
+
+def worker_launch(command: LaunchCommand) -> Launch | None:
+    """The worker `command` starts, if an adapter reads it as one, carrying the command."""
+    from . import read_launch
+
+    # `celery -A $APP worker` with APP set by the service, the unit or the script.
+    argv = tuple(expand(word, command.env) for word in command.argv) if command.env else command.argv
+    launch = read_launch(argv, command.env)
+    return dataclasses.replace(launch, command=command) if launch is not None else None
 
 
-def command_lines(root: Path) -> Iterator[list[str]]:
-    """Shell-split command lines found in the project's launch files (best effort)."""
-    for name in _FILES:
-        path = root / name
-        if not path.is_file():
-            continue
-        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            text = raw.strip()
-            if not text or text.startswith("#"):
-                continue
-            if name.startswith("Procfile") and ":" in text:
-                text = text.partition(":")[2].strip()
-            for prefix in _PREFIXES:
-                if text.startswith(prefix):
-                    text = text[len(prefix):].strip()
-            if text.startswith("["):  # compose / Dockerfile exec form: ["celery", "-A", "proj", "worker"]
-                try:
-                    words = json.loads(text)
-                except ValueError:
-                    words = None
-                if isinstance(words, list) and all(isinstance(w, str) for w in words):
-                    yield words
-                    continue
-            text = text.strip("\"'")
-            for part in text.replace("&&", ";").split(";"):
-                try:
-                    words = shlex.split(part)
-                except ValueError:
-                    continue
-                if words:
-                    yield words
+def find_worker_launches(root: Path) -> list[Launch]:
+    """Every worker start-up written in the launch files under `root`, one per launch
+    line, an entrypoint followed down to the commands it ends up running."""
+    commands = find_launch_commands(root)
+    ends: dict[tuple[str, int, tuple[str, ...]], LaunchCommand] = {}
+    for command in commands:
+        for end in follow(root, command, commands):
+            key = (end.path, end.line, end.argv)
+            # A line reached through an entrypoint gets the environment its service sets.
+            if key not in ends or len(end.env) > len(ends[key].env):
+                ends[key] = end
+    found = (worker_launch(end) for end in ends.values())
+    return [launch for launch in found if launch is not None]
+
+
+# Read once per linked project (a run links each project once; a new run reads afresh).
+_BY_PROJECT: "WeakKeyDictionary[Project, tuple[Launch, ...]]" = WeakKeyDictionary()
 
 
 def project_launches(project: Project) -> list[Launch]:
-    """What every worker launch line of the project says, one Launch per line."""
-    from . import read_launch
+    """What every worker launch line of the project says (read once per project)."""
+    if project not in _BY_PROJECT:
+        _BY_PROJECT[project] = tuple(find_worker_launches(Path(project.root)))
+    return list(_BY_PROJECT[project])
 
-    found = []
-    for argv in command_lines(project.root):
-        launch = read_launch(argv)
-        if launch is not None:
-            found.append(launch)
-    return found
+
+def first_launch(project: Project, flavours: tuple[str, ...]) -> Launch | None:
+    """The project's first launch line that starts a worker of one of `flavours`."""
+    return next((launch for launch in project_launches(project) if launch.framework in flavours), None)

@@ -8,11 +8,12 @@ inherited and nothing per-fork repeats.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
+from typing import Mapping as EnvMapping
 
 from ..facts import Call, Const, Dotted, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
+    NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
     all_calls, creation_call, instance_attr,
 )
 
@@ -138,7 +139,7 @@ class Multiprocessing(Adapter):
                     yield ChildHook(project.functions[init], "in every pool worker (initializer)",
                                     "the parent, before the pool is created")
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
+    def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
         return None  # started from the project's own code, never by a launch line
 
 

@@ -8,14 +8,15 @@ fresh interpreter: nothing per-fork repeats there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
+from typing import Mapping as EnvMapping
 
 from ..facts import Call, Mapping, Seq, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
-    NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, const_str,
-    creation_call, instance_attr, options, program,
+    NO_ENV, NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
+    const_str, creation_call, instance_attr, parse_args, program, spellings, without,
 )
 from .clis import django_settings_module, run_before_command, run_django_setup
 from .launch_lines import project_launches
@@ -30,7 +31,8 @@ RQ_QUEUES = frozenset({"rq.Queue", "rq.queue.Queue"})
 RQ_QUEUE_FACTORIES = frozenset({"django_rq.get_queue()", "django_rq.queues.get_queue()"})
 RQ_FORKING_WORKERS = frozenset(
     {"rq.Worker", "rq.worker.Worker", "rq.worker.worker_classes.Worker", "rq.HerokuWorker",
-     "rq.worker.HerokuWorker", "rq.worker.RoundRobinWorker", "rq.worker.RandomWorker"}
+     "rq.worker.HerokuWorker", "rq.worker.RoundRobinWorker", "rq.worker.RandomWorker", "rq.RoundRobinWorker",
+     "rq.RandomWorker"}
 )
 RQ_NON_FORKING_WORKERS = frozenset(
     {"rq.SimpleWorker", "rq.worker.SimpleWorker", "rq.worker.worker_classes.SimpleWorker",
@@ -153,19 +155,21 @@ class RQ(Adapter):
                 sim = Simulator(project, lambda *_: False)
                 self._preload(project, sim)
                 launch = entry.launch
-                settings = project.module(launch.settings_module) if launch and launch.settings_module else None
+                sim.state.launch = launch
+                django = launch is not None and launch.framework == "django-rq"
+                settings = project.module(launch.settings_module) if launch and launch.settings_module and not django else None
                 if settings is not None:
                     sim.load(settings.name)
-                if launch is not None and launch.framework == "django-rq":
-                    run_django_setup(project, sim)  # `manage.py rqworker`
+                if django:
+                    # `manage.py rqworker` runs django.setup() with the line's --settings or DJANGO_SETTINGS_MODULE.
+                    run_django_setup(project, sim, launch.settings_module)  # type: ignore[union-attr]
                 sim.load(entry.worker_class.rpartition(".")[0])
                 _run_parent_methods(project, sim, entry.worker_class)
                 if settings is not None:
                     sim.state.place = PreforkPlace("settings-module", settings, None, 0, f"the worker's settings module {settings.name} (`rq worker -c`)")
                 else:
                     where = ("an AppConfig.ready() of an installed app (`manage.py rqworker` runs django.setup() in the worker's parent)"
-                             if launch is not None and launch.framework == "django-rq"
-                             else "a settings module passed to `rq worker -c` (it runs in the worker's parent)")
+                             if django else "a settings module passed to `rq worker -c` (it runs in the worker's parent)")
                     sim.state.place = PreforkPlace("launch-line", job.function.module, None, 0, where)
             states.append(sim.state)
         if not states:
@@ -198,29 +202,77 @@ class RQ(Adapter):
 
     # -- launching ---------------------------------------------------------------------
 
-    def launch(self, argv: Sequence[str]) -> Launch | None:
-        """`rq worker [-c settings] [-w pkg.Worker] [-u url] queue...`, `manage.py rqworker`."""
+    def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
+        """`rq worker [-w CLASS] [-c SETTINGS] [-j JOB_CLASS] QUEUES...` (and `rq worker-pool`,
+        rq < 0.4's `rqworker`), django-rq's `manage.py rqworker`, Flask-RQ2's `flask rq worker`."""
         prog, args = program(argv)
-        flags = {"-c": "config", "--config": "config", "-w": "worker", "--worker-class": "worker",
-                 "-u": "url", "--url": "url", "-P": "path", "--path": "path", "-j": "job", "--job-class": "job",
-                 "--queue-class": "queue", "--serializer": "serializer", "-S": "serializer",
-                 "--settings": "settings", "--name": "name", "-n": "name", "--logging_level": "level",
-                 "--results-ttl": "ttl", "--worker-ttl": "ttl", "--job-monitoring-interval": "interval",
-                 "--max-jobs": "max-jobs", "--max-idle-time": "idle", "--date-format": "fmt", "--log-format": "fmt",
-                 "--exception-handler": "eh", "--pid": "pid", "--dequeue-strategy": "strategy"}
-        switches = frozenset({"-b", "--burst", "-v", "--verbose", "-q", "--quiet", "--sentry-debug",
-                              "--with-scheduler", "--disable-job-desc-logging", "--disable-default-exception-handler"})
-        if prog == "rq" and args and args[0] == "worker":
-            found, words = options(args[1:], flags, switches)
-            return Launch("rq", worker_class=found.get("worker"), settings_module=found.get("config"), queues=tuple(words))
-        if prog in ("rqworker",):
-            found, words = options(args, flags, switches)
-            return Launch("rq", worker_class=found.get("worker"), settings_module=found.get("config"), queues=tuple(words))
-        if prog.endswith("manage.py") and args and args[0] in ("rqworker", "rqworker-pool"):
-            found, words = options(args[1:], flags, switches)
-            return Launch("django-rq", worker_class=found.get("worker"), settings_module=found.get("settings"),
-                          queues=tuple(words))
+        if prog == "rqworker":
+            return _rq_worker("rq", args, env)
+        if prog in ("rq", "rq.cli") and args[:1] in (["worker"], ["worker-pool"]):
+            if args[0] == "worker":
+                args = without(args, ("-n",))  # `worker -n` is --name, `worker-pool -n` the size
+            return _rq_worker("rq", args[1:], env)
+        if prog in DJANGO_MANAGE and args[:1] in (["rqworker"], ["rqworker-pool"]):
+            rest = args[1:]
+            django = parse_args(rest, _DJANGO_VALUES, {})
+            settings = django.options.get("settings") or env.get("DJANGO_SETTINGS_MODULE")
+            launch = _rq_worker("django-rq", without(rest, ("--settings", "--pythonpath")), env, settings_module=settings)
+            if launch.worker_class is None:
+                # Without --worker-class, settings.RQ["WORKER_CLASS"] decides: read by worker_entries.
+                launch = replace(launch, forks=None)
+            return launch
+        if prog == "flask":
+            parsed = parse_args(args, spellings(app="-A --app", env_file="-e --env-file"), spellings(flag="--debug --no-debug"))
+            if parsed.positional[:2] != ["rq", "worker"]:
+                return None
+            start = args.index("worker", args.index("rq")) + 1
+            return _rq_worker("flask-rq2", args[start:], env, app=parsed.options.get("app") or env.get("FLASK_APP") or None)
         return None
+
+
+DJANGO_MANAGE = ("manage.py", "django-admin", "django-admin.py", "django")
+_DJANGO_VALUES = spellings(settings="--settings", pythonpath="--pythonpath", verbosity="-v --verbosity")
+_RQ_VALUES = spellings(
+    worker_class="-w --worker-class",
+    job_class="-j --job-class",
+    settings="-c --config",
+    num_workers="-n --num-workers",  # worker-pool; `worker -n` is --name
+    name="--name",
+    url="-u --url",
+    path="-P --path",
+    other="-l --logging_level --logging-level --results-ttl --worker-ttl --job-monitoring-interval --date-format "
+    "--log-format --sentry-ca-certs --sentry-debug --sentry-dsn --exception-handler --pid -S --serializer "
+    "--max-jobs --max-idle-time --dequeue-strategy --connection-class --queue-class",
+)
+_RQ_FLAGS = spellings(
+    burst="-b --burst", flag="-q --quiet -v --verbose -s --with-scheduler --disable-job-desc-logging "
+    "--disable-default-exception-handler --maintenance-interval",
+)
+
+
+def _rq_forks(worker_class: str | None) -> bool | None:
+    """What a `-w` class says about forking, before the project's classes are read."""
+    if worker_class is None or worker_class in RQ_FORKING_WORKERS:
+        return True
+    if worker_class in RQ_NON_FORKING_WORKERS:
+        return False
+    return None  # a project's own class: its base decides (worker_forks)
+
+
+def _rq_worker(flavour: str, arguments: Sequence[str], env: EnvMapping[str, str], **fields: object) -> Launch:
+    parsed = parse_args(arguments, _RQ_VALUES, _RQ_FLAGS)
+    worker_class = parsed.options.get("worker_class") or env.get("RQ_WORKER_CLASS") or None
+    values: dict[str, object] = dict(
+        framework=flavour,
+        worker_class=worker_class,
+        job_class=parsed.options.get("job_class"),
+        settings_module=parsed.options.get("settings"),
+        queues=tuple(parsed.positional),
+        concurrency=as_int(parsed.options.get("num_workers")),
+        forks=_rq_forks(worker_class),
+    )
+    values.update({k: v for k, v in fields.items() if v is not None})
+    return Launch(**values)  # type: ignore[arg-type]
 
 
 def _is_rq_queue(project: Project, target: str) -> bool:
