@@ -1,4 +1,5 @@
-"""Generated code and huge files are not parsed by default, and the pool fits the CPUs.
+"""Real applications: generated code and huge files are not parsed by default, the pool
+fits the CPUs, and startup imports only what the command needs.
 
 - Migrations (Django's numbered `migrations/0001_*.py`, Alembic's `versions/`) and files
   whose header comment says they are generated (`@generated`, "auto-generated",
@@ -7,10 +8,13 @@
 - A file over `max-file-size-kb` (default 1024) is reported as skipped (FRK000), not
   parsed; the limit is configurable and a skipped file is not cached as skipped.
 - Worker processes are counted from the CPUs the process may run on (its affinity).
+- `forklint --version` and `forklint rules` do not import LibCST; `--version` not the rules.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +112,16 @@ def test_the_pool_is_sized_from_the_cpus_the_process_may_use(monkeypatch) -> Non
     assert engine.usable_cpus() == 1
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 3}, raising=False)
     assert engine.usable_cpus() == 2
+
+
+@pytest.mark.parametrize("args, not_loaded", [
+    (["--version"], ["libcst", "forklint.rules", "forklint.engine", "forklint.formats.sarif"]),
+    (["rules"], ["libcst", "forklint.fix", "forklint.engine"]),
+])
+def test_startup_imports_only_what_the_command_needs(args: list[str], not_loaded: list[str]) -> None:
+    # A fresh interpreter: this one has loaded everything already.
+    script = ("import sys\nfrom forklint.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in %r if m in sys.modules))" % (args, not_loaded))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
