@@ -5,22 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import __version__, docs
-from .catalogue import load_catalogue
-from .rules import REGISTRY
-from .add_noqa import add_noqa as add_noqa_comments
-from .baseline import BaselineError, drop_baselined, write_baseline
-from .catalogue import CatalogueError
-from .config import ConfigError
-from .diagnostics import Diagnostic
-from .engine import RunResult, display_path, lint_paths
-from .fix import MAX_PASSES, FixError, FixOutcome, fix_loop, unified_diff, write_atomically
-from .grouping import group_findings
-from .report import FORMAT_NAMES, write_report
-from .sources import Sources
+from . import __version__
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+    from .engine import RunResult
+    from .fix import FixOutcome
+    from .sources import Sources
+
+# Modules are imported by the command that needs them: `--version` does not pay for
+# LibCST, the rules, SARIF or the fixer (0.3-1 s of startup), `rules` not for LibCST.
 
 STDIN = Path("-")
 
@@ -33,6 +31,24 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
         if not (code == "ALL" or code.startswith("FRK")):
             raise click.BadParameter(f"{code!r} is not an FRK code or prefix")
     return codes
+
+
+class _FormatChoice(click.Choice):
+    """The report formats, read from `report` only when an option value is checked or
+    shown: importing the formats imports every rule (SARIF lists them)."""
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        from .report import FORMAT_NAMES
+
+        return tuple(FORMAT_NAMES)
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        pass
 
 
 class _Forklint(click.Group):
@@ -67,6 +83,10 @@ def main() -> None:
 @click.argument("code")
 def rule_command(code: str) -> None:
     """Print the documentation page of one rule (its cost, evidence and fix safety)."""
+    from . import docs
+    from .catalogue import load_catalogue
+    from .rules import REGISTRY
+
     rule = REGISTRY.get(code.upper())
     if rule is None:
         click.echo(f"forklint: error: no rule {code!r} (see `forklint rules`)", err=True)
@@ -77,12 +97,14 @@ def rule_command(code: str) -> None:
 @main.command("rules")
 def rules_command() -> None:
     """List every rule: code, name, fix availability, what it finds."""
+    from . import docs
+
     click.echo(docs.rules_table(), nl=False)
 
 
 @main.command("check", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMAT_NAMES), default="text",
+@click.option("--format", "--output-format", "output_format", type=_FormatChoice(), default="text",
               show_default=True, envvar="FORKLINT_OUTPUT_FORMAT",
               help="Output format: text, full (source line, chain, fix), json, json-lines, github, sarif.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
@@ -123,6 +145,16 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     `forklint PATH...` is short for `forklint check PATH...`. Also: `forklint rules`
     lists the rules, `forklint rule FRK101` prints one rule's page.
     """
+    from .add_noqa import add_noqa as add_noqa_comments
+    from .baseline import BaselineError, drop_baselined, write_baseline
+    from .catalogue import CatalogueError
+    from .config import ConfigError
+    from .engine import display_path, lint_paths
+    from .fix import MAX_PASSES, fix_loop, unified_diff
+    from .grouping import group_findings
+    from .report import write_report
+    from .sources import Sources
+
     targets, sources = _targets(paths, stdin_filename, add_noqa)
     try:
         overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child,
@@ -188,6 +220,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
 
 def _write_fixes(outcome: FixOutcome) -> int:
     """Write every fixed file atomically; a file changed during the run is left alone."""
+    from .fix import FixError, write_atomically
+
     written = 0
     for path, (before, after) in sorted(outcome.changed.items()):
         try:
@@ -200,6 +234,8 @@ def _write_fixes(outcome: FixOutcome) -> int:
 
 def _targets(paths: tuple[Path, ...], stdin_filename: Path | None, add_noqa: bool) -> tuple[list[Path], Sources]:
     """The paths to check and, for `-` (or no path) with --stdin-filename, stdin's content."""
+    from .sources import Sources
+
     if stdin_filename is None:
         if STDIN in paths:
             raise click.UsageError("`-` reads a file from stdin: give its path with --stdin-filename")

@@ -356,6 +356,7 @@ def test_good_extra_catalogue_is_used(tmp_path: Path) -> None:
 
 def test_unexpected_exception_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import forklint.cli
+    import forklint.engine
 
     def boom(*args: object, **kwargs: object) -> None:
         raise ValueError("something\nbroke")
@@ -363,7 +364,7 @@ def test_unexpected_exception_is_one_line_and_exit_2(tmp_path: Path, monkeypatch
     _project(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FORKLINT_DEBUG", raising=False)
-    monkeypatch.setattr(forklint.cli, "lint_paths", boom)
+    monkeypatch.setattr(forklint.engine, "lint_paths", boom)  # the CLI imports it when it runs
     result = CliRunner().invoke(forklint.cli.main, ["--no-cache", "."])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
