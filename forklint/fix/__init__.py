@@ -8,8 +8,9 @@
     write.py      the one atomic writer, with the changed-on-disk guard
 """
 
-from .apply import MAX_PASSES, FixOutcome, attach_fixes, edits_between, fix_loop, unified_diff
-from .edits import apply_plan
+from importlib import import_module
+from typing import Any
+
 from .plan import (
     AddHandler,
     AppendBody,
@@ -25,6 +26,19 @@ from .plan import (
     Span,
 )
 from .write import write_atomically
+
+# The plan kinds are plain data that rules build on every run; applying them needs LibCST,
+# which `forklint rules`, `--version` and plain checks should not pay to import.
+_LAZY = {
+    "MAX_PASSES": "apply", "FixOutcome": "apply", "attach_fixes": "apply", "edits_between": "apply",
+    "fix_loop": "apply", "unified_diff": "apply", "apply_plan": "edits",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "MAX_PASSES", "AddHandler", "AppendBody", "DisplayOnly", "FixError", "FixOutcome", "FixPlan", "Hoist",
