@@ -421,14 +421,50 @@ def snapshot_of(results: list[AppResult]) -> dict:
             "exit": {mode: run.exit_code for mode, run in r.runs.items()},
             "crashed": any(run.crashed for run in r.runs.values()),
             "findings": {
-                mode: sorted(
-                    ({"key": finding_key(f), "line": f["line"], "message": f["message"]} for f in run.findings),
-                    key=lambda f: (f["key"], f["line"]),
-                )
+                mode: sorted((_kept(f) for f in run.findings), key=lambda f: (f["key"], f["line"]))
                 for mode, run in r.runs.items()
             },
         }
     return {"apps": apps}
+
+
+def _kept(finding: dict) -> dict:
+    """What the snapshot keeps of a finding: enough to match expectations again."""
+    return {
+        "key": finding_key(finding), "code": finding["code"], "path": finding["path"], "line": finding["line"],
+        "job": finding.get("job"), "message": finding["message"],
+        "chain": [{"function": hop["function"], "path": hop["path"]} for hop in finding.get("chain", [])],
+        "related": len(finding.get("related", [])),
+    }
+
+
+def _from_key(kept: dict) -> dict:
+    """A finding as a run reports it; an older snapshot kept only `key`, line and message
+    (no chain: must-find entries that name a hop of the chain cannot match those)."""
+    if "code" in kept:
+        return kept
+    code, path, *job = kept["key"].split(" ", 2)
+    return {**kept, "code": code, "path": path, "job": job[0] if job else None, "chain": []}
+
+
+def results_from_snapshot(corpus: Path, apps: list[App], snapshot: dict) -> list[AppResult]:
+    """The results a snapshot recorded, to judge them again (new triage) without a run."""
+    results = []
+    for app in apps:
+        entry = snapshot.get("apps", {}).get(app.name)
+        result = AppResult(app, expectations=load_expectations(corpus, app))
+        if entry is None or "missing" in entry:
+            result.missing = entry["missing"] if entry else "not in the snapshot"
+        else:
+            result.lines = entry["lines"]
+            for mode in MODES:
+                result.runs[mode] = Run(
+                    exit_code=entry["exit"][mode], seconds=entry["seconds"] if mode == "default" else 0.0,
+                    max_rss_mb=entry["max_rss_mb"] if mode == "default" else 0.0, files=entry["files"],
+                    findings=[_from_key(f) for f in entry["findings"][mode]], stderr_tail="",
+                )
+        results.append(result)
+    return results
 
 
 @dataclass
@@ -545,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="save snapshot.json and REPORT.md")
     parser.add_argument("--snapshot", type=Path, help="the snapshot to compare with and write (default: CORPUS/snapshot.json)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per forklint run")
+    parser.add_argument("--rejudge", action="store_true",
+                        help="no run: judge the snapshot's findings again (after new triage or expectations)")
     args = parser.parse_args(argv)
 
     corpus = args.corpus.resolve()
@@ -557,12 +595,18 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown app(s): {', '.join(sorted(unknown))}")
         apps = [a for a in apps if a.name in wanted]
+    old = json.loads(snapshot_path.read_text()) if snapshot_path.exists() else {}
+    if args.rejudge:
+        report, totals = render(results_from_snapshot(corpus, apps, old), load_triage(corpus))
+        print(report)
+        if args.write:
+            report_path.write_text(f"# forklint on real applications\n\ncommand: `python benchmarks/ecosystem.py --write`\n\n{report}")
+        return 1 if totals.crashes else 0
     results = []
     for app in apps:
         print(f"ecosystem: {app.name} ({app.pin}) ...", file=sys.stderr, flush=True)
         results.append(check_app(corpus, app, args.git_trees.resolve(), args.timeout))
     new = snapshot_of(results)
-    old = json.loads(snapshot_path.read_text()) if snapshot_path.exists() else {}
     if args.diff:
         print(diff(old, new))
         return 0
