@@ -11,7 +11,7 @@ from .diagnostics import ChainLink, Diagnostic, FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
 from .mappers import Models
-from .prefork import Parent, ParentState, Parents, import_closure
+from .prefork import Parent, ParentState, Parents, child_startup, import_closure
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
@@ -44,6 +44,7 @@ class Analysis:
         self.project = project
         self.catalogue = catalogue
         self._child_loads: dict[str, ParentState] = {}
+        self._child_startups: dict[str, ParentState] = {}
         self._constants: dict[tuple[str, str, int, bool], bool] = {}
 
     @cached_property
@@ -79,6 +80,14 @@ class Analysis:
             functions = [r.function for r in self.reached(job)]
             self._child_loads[key] = import_closure(self.project, functions)
         return self._child_loads[key]
+
+    def child_startup(self, job: Job) -> ParentState:
+        """What the job's child loads itself before its first job (its adapter says)."""
+        key = job.function.qualified
+        if key not in self._child_startups:
+            hooks = [hook.function for hook in job.adapter.child_hooks(self.project)]
+            self._child_startups[key] = child_startup(self.project, list(job.adapter.child_imports(self.project, job)), hooks)
+        return self._child_startups[key]
 
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules

@@ -213,6 +213,19 @@ def import_closure(project: Project, functions: list[FunctionRef]) -> ParentStat
     return sim.state
 
 
+def child_startup(project: Project, modules: list[str], hooks: list[FunctionRef]) -> ParentState:
+    """What a child loads itself before its first job: the modules it imports at
+    start-up (Dramatiq's worker processes import the actor modules), then its hooks
+    (an initializer, a worker_process_init handler) with their modules."""
+    sim = Simulator(project, lambda *_: False)
+    for name in modules:
+        sim.load(name)
+    for hook in hooks:
+        sim.load(hook.module.name)
+        sim.run(hook)
+    return sim.state
+
+
 def module_closure(project: Project, name: str) -> list[str]:
     """The project modules that importing `name` loads (itself included)."""
     sim = Simulator(project, lambda *_: False)

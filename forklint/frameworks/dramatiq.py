@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..project import Project
-from .base import PER_CHILD, Adapter, ForkModel, ForkModels, Launch, as_int, options, program
+from .base import PER_CHILD, Adapter, ForkModel, ForkModels, Job, Launch, as_int, options, program
 
 DRAMATIQ_ACTORS = frozenset({"dramatiq.actor", "dramatiq.actor.actor"})
 DRAMATIQ_GENERIC = frozenset({"dramatiq.GenericActor", "dramatiq.generic.GenericActor"})
@@ -33,6 +33,11 @@ class Dramatiq(Adapter):
 
     def child_hook(self, flavour: str) -> str | None:
         return "a middleware's after_process_boot"
+
+    def child_imports(self, project: Project, job: Job) -> tuple[str, ...]:
+        # Each worker process imports the broker module and the actor modules itself
+        # (dramatiq/cli.py worker_process), before it consumes: the actor's module is one.
+        return (job.function.module.name,)
 
     def launch(self, argv: Sequence[str]) -> Launch | None:
         """`dramatiq app.broker app.tasks --processes 4 --threads 8`."""

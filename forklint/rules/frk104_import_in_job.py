@@ -6,6 +6,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from ..facts import Import
+from ..prefork import ParentState
 from .. import plans
 from .base import Rule
 
@@ -23,7 +24,9 @@ class ImportInJob(Rule):
     Imported once in the parent, the same import costs under 1 ms in the child.
 
     Standard-library modules are not reported (they cost little), nor imports under
-    `if TYPE_CHECKING:`, nor modules the parent already has loaded.
+    `if TYPE_CHECKING:`, nor modules the parent already has loaded, nor modules the
+    child loads itself before its first job (Dramatiq's worker processes import the
+    actor modules; an initializer or `worker_process_init` handler runs in the child).
 
     ## Example
     ```python
@@ -67,6 +70,7 @@ class ImportInJob(Rule):
         seen: set[tuple[str, int, int]] = set()
         for job in analysis.reported_jobs():
             parent = analysis.parent(job)
+            startup = analysis.child_startup(job)
             for reached in analysis.reached(job):
                 fn = reached.function
                 for imp in fn.facts.imports:
@@ -83,6 +87,8 @@ class ImportInJob(Rule):
                         continue
                     if local is None and parent.loads_external(target):
                         continue
+                    if (local.name in startup.modules) if local is not None else _loads_external(startup, target):
+                        continue  # the child loaded it itself before its first job: a lookup
                     entry = costs.get(target) or costs.get(top)
                     if entry is not None and entry.kind == "import-cost" and entry.rule != self.code:
                         continue  # e.g. pkg_resources: a first-use scan, reported as FRK106
@@ -102,6 +108,10 @@ class ImportInJob(Rule):
                         fork_model=job.fork.kind, plan=plans.move_import(analysis, fn, imp, target),
                         group=f"{analysis.parent_id(job)}: {target}",  # the parent loading it fixes them all
                     )
+
+
+def _loads_external(state: ParentState, name: str) -> bool:
+    return name in state.external or name.split(".")[0] in state.external
 
 
 def _import_text(imp: Import) -> str:
