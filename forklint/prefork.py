@@ -37,6 +37,18 @@ class PreforkPlace:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """A call into a project function that the parent was inside of."""
+
+    module: Module  # where the call is
+    call: Call
+    callee: FunctionRef
+
+    def same_site(self, other: "Frame") -> bool:
+        return self.module.name == other.module.name and self.call.pos == other.call.pos
+
+
+@dataclass(frozen=True)
 class Step:
     """Something the parent did: defined a class or made a call, and where."""
 
@@ -44,6 +56,7 @@ class Step:
     name: str  # qualified class name, or the call's resolved target
     module: Module
     call: Call | None = None
+    via: tuple[Frame, ...] = ()  # the project calls it ran inside, outermost first (since its module's import)
 
 
 @dataclass
@@ -54,6 +67,17 @@ class ParentState:
     external: set[str] = field(default_factory=set)  # other modules imported (with parents)
     timeline: list[Step] = field(default_factory=list)  # in the order the parent ran them
     place: PreforkPlace | None = None
+    fork_via: tuple[Frame, ...] = ()  # the project calls the forking call ran inside
+
+    def blamed_frame(self, step: Step) -> Frame | None:
+        """Where a fix for a step's work belongs: the call that leaves the path to the
+        fork (a script's call of a helper); None when the step is on that path itself."""
+        shared = 0
+        for mine, forks in zip(step.via, self.fork_via):
+            if not mine.same_site(forks):
+                break
+            shared += 1
+        return step.via[shared] if shared < len(step.via) else None
 
 
 @dataclass
@@ -103,8 +127,16 @@ class Simulator:
         self.forked: tuple[Module, FunctionRef | None, Call] | None = None
         self._running: list[str] = []
         self._started: set[str] = set()
+        self._stack: list[Frame] = []  # project calls being run, since the current module's import
 
     def load(self, name: str, as_main: bool = False) -> None:
+        saved, self._stack = self._stack, []  # an import's module-level code is its own
+        try:
+            self._load(name, as_main)
+        finally:
+            self._stack = saved
+
+    def _load(self, name: str, as_main: bool) -> None:
         module = self.project.module(name)
         if module is None or module.name in self._started or self.forked:
             return
@@ -161,11 +193,14 @@ class Simulator:
             return
         if self.is_fork(module, call, target):
             self.forked = (module, fn, call)
+            self.state.fork_via = tuple(self._stack)
             return
-        self.state.timeline.append(Step("call", target, module, call))
+        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack)))
         callee = self.project.callee(fn, call, module)
         if callee is not None:
+            self._stack.append(Frame(module, call, callee))
             self.run(callee)
+            self._stack.pop()
 
 
 def enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:
