@@ -10,11 +10,13 @@ model classes exist configures nothing.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Literal
 
 from .facts import Call, Import
 from .frameworks import Job
+from .installed import installed
 from .project import FunctionRef, Module, Project
 
 _MAX_CALL_DEPTH = 25
@@ -68,6 +70,21 @@ class ParentState:
     timeline: list[Step] = field(default_factory=list)  # in the order the parent ran them
     place: PreforkPlace | None = None
     fork_via: tuple[Frame, ...] = ()  # the project calls the forking call ran inside
+    _installed_closure: tuple[int, frozenset[str]] = (-1, frozenset())
+
+    def loads_external(self, name: str) -> bool:
+        """Did it import `name`, itself or through an installed package's own imports?"""
+        if name.split(".")[0] in self.external or name in self.external:
+            return True
+        if self._installed_closure[0] != len(self.external):  # computed once the simulation is done
+            self._installed_closure = (len(self.external), installed().closure(sorted(self.external)))
+        return name in self._installed_closure[1]
+
+    def not_installed(self) -> list[str]:
+        """Third-party packages it imports that are not installed here (what they load is unknown)."""
+        tops = {name.split(".")[0] for name in self.external}
+        return sorted(t for t in tops if t not in sys.stdlib_module_names and t != "__future__"
+                      and not installed().is_installed(t))
 
     def blamed_frame(self, step: Step) -> Frame | None:
         """Where a fix for a step's work belongs: the call that leaves the path to the
@@ -91,8 +108,10 @@ class Parent:
         return any(name in s.modules for s in self.states)
 
     def loads_external(self, name: str) -> bool:
-        top = name.split(".")[0]
-        return any(top in s.external or name in s.external for s in self.states)
+        return any(s.loads_external(name) for s in self.states)
+
+    def not_installed(self) -> list[str]:
+        return sorted({name for s in self.states for name in s.not_installed()})
 
     def defined_before_last(self, calls: frozenset[str]) -> set[str]:
         """Classes defined before the last call to one of `calls`, in any parent."""

@@ -6,7 +6,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from ..facts import Import
-from ..prefork import ParentState
+from ..prefork import Parent, ParentState
 from .. import plans
 from .base import Rule
 
@@ -27,6 +27,10 @@ class ImportInJob(Rule):
     `if TYPE_CHECKING:`, nor modules the parent already has loaded, nor modules the
     child loads itself before its first job (Dramatiq's worker processes import the
     actor modules; an initializer or `worker_process_init` handler runs in the child).
+    What the parent's third-party imports load in turn is read from the packages
+    installed where forklint runs (their module-level import statements, never run);
+    where a package the parent imports is not installed there, the message says that
+    whether it loads the module is unknown.
 
     ## Example
     ```python
@@ -87,7 +91,7 @@ class ImportInJob(Rule):
                         continue
                     if local is None and parent.loads_external(target):
                         continue
-                    if (local.name in startup.modules) if local is not None else _loads_external(startup, target):
+                    if (local.name in startup.modules) if local is not None else startup.loads_external(target):
                         continue  # the child loaded it itself before its first job: a lookup
                     entry = costs.get(target) or costs.get(top)
                     if entry is not None and entry.kind == "import-cost" and entry.rule != self.code:
@@ -99,7 +103,7 @@ class ImportInJob(Rule):
                     chain = analysis.chain(reached, line)
                     message = (
                         f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({cost}) for "
-                        f"{job.function.facts.qualname}: nothing the worker's parent loads imports {target}; "
+                        f"{job.function.facts.qualname}: {_why_unloaded(parent, startup, target, local is not None)}; "
                         f"move it to the top of {fn.module.display} (via {analysis.chain_text(reached, line)})"
                     )
                     yield Diagnostic(
@@ -110,8 +114,17 @@ class ImportInJob(Rule):
                     )
 
 
-def _loads_external(state: ParentState, name: str) -> bool:
-    return name in state.external or name.split(".")[0] in state.external
+def _why_unloaded(parent: Parent, startup: ParentState, target: str, local: bool) -> str:
+    """Say what is known: a third-party package imported before the job may load
+    `target` when it is not installed here to be read."""
+    unknown = [] if local else sorted(set(parent.not_installed()) | set(startup.not_installed()))
+    if not unknown:
+        return f"nothing the worker's parent loads imports {target}"
+    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    one = len(unknown) == 1
+    return (f"the worker's parent does not import {target} itself, but {shown} (imported before the job) "
+            f"{'is' if one else 'are'} not installed here, so whether {'it loads' if one else 'they load'} "
+            f"{target} is unknown")
 
 
 def _import_text(imp: Import) -> str:
