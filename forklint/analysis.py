@@ -10,8 +10,9 @@ from .costs import Cost, call_cost
 from .diagnostics import ChainLink, Diagnostic, FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, find_jobs
+from .installed import stdlib
 from .mappers import Models
-from .prefork import Parent, ParentState, Parents, child_startup, import_closure
+from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_loads
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
@@ -88,6 +89,23 @@ class Analysis:
             hooks = [hook.function for hook in job.adapter.child_hooks(self.project)]
             self._child_startups[key] = child_startup(self.project, list(job.adapter.child_imports(self.project, job)), hooks)
         return self._child_startups[key]
+
+    def import_runs_only_itself(self, name: str, *loaded: Parent | ParentState) -> bool:
+        """Importing project module `name` runs only its own small module body: everything it
+        imports is already loaded (by `loaded`), it defines no mapped model and calls nothing
+        the catalogue knows as costly. That costs well under `min-cost-ms`."""
+        state = module_loads(self.project, name)
+        prefix = name + "."
+        if any(m != name and not any(l.loads_module(m) if isinstance(l, Parent) else m in l.modules for l in loaded)
+               for m in state.modules):
+            return False
+        if any(not stdlib(x) and not any(l.loads_external(x) for l in loaded) for x in state.external):
+            return False
+        if any(cls.startswith(prefix) and "." not in cls[len(prefix):] for cls in self.models.mapped):
+            return False
+        known = {api for table in self._apis.values() for api in table}
+        return not any(step.kind == "call" and step.module.name == name and self.catalogue.api_name(step.name) in known
+                       for step in state.timeline)
 
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules
@@ -254,6 +272,11 @@ class Analysis:
             if len(assigns) == 1 and is_constant(assigns[0].value):
                 return assigns[0].value
         return value
+
+    @property
+    def min_cost_ms(self) -> float:
+        """The floor under which a finding's saving is noise (0 with --show-cheap)."""
+        return self.project.config.min_cost_ms
 
     def worth_reporting(self, cost: Cost) -> bool:
         """Saves at least `min-cost-ms` per child; an unmeasured cost (a model file's size

@@ -33,7 +33,8 @@ class ModuleFile:
     locations: tuple[str, ...]  # a package's submodule search path
 
 
-def _stdlib(name: str) -> bool:
+def stdlib(name: str) -> bool:
+    """Is it a standard-library module (or `__future__`)?"""
     top = name.split(".")[0]
     return top in sys.stdlib_module_names or top == "__future__"
 
@@ -101,7 +102,7 @@ class Installed:
     def closure(self, names: Iterable[str]) -> frozenset[str]:
         """Every module that importing `names` loads, as far as their files say."""
         seen: set[str] = set()
-        frontier = [(n, 0) for n in names if not _stdlib(n)]
+        frontier = [(n, 0) for n in names if not stdlib(n)]
         while frontier and len(seen) < _MAX_MODULES:
             name, depth = frontier.pop()
             parts = name.split(".")
@@ -111,7 +112,7 @@ class Installed:
                     continue
                 seen.add(module)
                 if depth < _MAX_DEPTH:
-                    frontier.extend((m, depth + 1) for m in self.imports(module) if not _stdlib(m) and m not in seen)
+                    frontier.extend((m, depth + 1) for m in self.imports(module) if not stdlib(m) and m not in seen)
         return frozenset(seen)
 
 

@@ -282,6 +282,11 @@ def child_startup(project: Project, modules: list[str], hooks: list[FunctionRef]
 
 def module_closure(project: Project, name: str) -> list[str]:
     """The project modules that importing `name` loads (itself included)."""
+    return module_loads(project, name).modules
+
+
+def module_loads(project: Project, name: str) -> ParentState:
+    """What importing the project module `name` loads and runs, in a fresh process."""
     sim = Simulator(project, lambda *_: False)
     sim.load(name)
-    return sim.state.modules
+    return sim.state
