@@ -20,6 +20,7 @@ SAFETY = ("safe", "unsafe")
 _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fix", "safety", "summary", "advice", "doc")
 _OPTIONAL = (
     "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
+    "closed-by",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
 MEASURES = ("regex-compile",)
@@ -50,6 +51,7 @@ class Entry:
     reported_when_used: bool = False  # FRK901: report once the parent uses the object
     skip_frameworks: tuple[str, ...] = ()  # frameworks whose parent already does this
     measure: str | None = None  # one of MEASURES: the cost is measured on the call itself
+    closed_by: tuple[str, ...] = ()  # FRK901: calls that close it all, when the parent makes one after it
     source: str = ""
 
     @property
@@ -186,11 +188,13 @@ def _entry(source: str, raw: object) -> Entry:
     check(measure is None or measure in MEASURES, f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     imports = raw.get("warm-up-imports", [])
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
+    closed_by = raw.get("closed-by", [])
+    check(isinstance(closed_by, list) and all(isinstance(c, str) for c in closed_by), "closed-by must be a list of strings")
     return Entry(
         id=raw["id"], rule=raw["rule"], kind=raw["kind"], apis=tuple(raw["apis"]),
         cold_ms=float(raw["cold-ms"]), warm_ms=float(raw["warm-ms"]), evidence=raw["evidence"],
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
         constant_args=tuple(constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
-        skip_frameworks=tuple(skip), measure=measure, source=source,
+        skip_frameworks=tuple(skip), measure=measure, closed_by=tuple(closed_by), source=source,
     )

@@ -29,6 +29,10 @@ class UnsafeBeforeFork(Rule):
     same stream; boto3 clients "cannot be shared across processes". Python 3.12+
     warns when a process with threads forks.
 
+    A connection the parent closes again before it forks (an RQ `Worker` subclass whose
+    `execute_job` calls `django.db.connections.close_all()` or `engine.dispose()`) is not
+    reported: no child inherits it.
+
     Clients that reconnect by themselves in a child (redis-py checks the pid;
     `create_engine` does not connect until used) are not reported. What is listed,
     and why, is data in `rules/unsafe.toml`.
@@ -74,10 +78,12 @@ class UnsafeBeforeFork(Rule):
                 continue
             parent = analysis.parent(job)
             for state in parent.states:
-                for step in state.timeline:
+                for index, step in enumerate(state.timeline):
                     if step.kind != "call" or step.call is None:
                         continue
                     entry, used = self._unsafe(analysis, step.name)
+                    if entry is not None and self._closed_later(analysis, state, index, entry):
+                        continue  # closed again before the fork (a Worker's execute_job closes all connections)
                     # A helper the parent calls is not to blame: the call that reaches it is.
                     frame = state.blamed_frame(step)
                     module, call = (frame.module, frame.call) if frame else (step.module, step.call)
@@ -109,6 +115,13 @@ class UnsafeBeforeFork(Rule):
         calls = [f.call for f in frames[1:]] + [step.call]
         links += [ChainLink(f.callee.qualified, f.callee.module.display, c.pos.line) for f, c in zip(frames, calls)]
         return tuple(links)
+
+    @staticmethod
+    def _closed_later(analysis: Analysis, state: ParentState, index: int, entry: Entry) -> bool:
+        """Does the parent make a call that closes it after creating it, before it forks?"""
+        closers = set(entry.closed_by)
+        return bool(closers) and any(
+            step.kind == "call" and analysis.catalogue.api_name(step.name) in closers for step in state.timeline[index + 1:])
 
     @staticmethod
     def _unsafe(analysis: Analysis, target: str) -> tuple[Entry | None, str | None]:
