@@ -46,6 +46,7 @@ class Analysis:
         self.catalogue = catalogue
         self._child_loads: dict[str, ParentState] = {}
         self._child_startups: dict[str, ParentState] = {}
+        self._module_loads: dict[str, ParentState] = {}
         self._constants: dict[tuple[str, str, int, bool], bool] = {}
 
     @cached_property
@@ -94,7 +95,9 @@ class Analysis:
         """Importing project module `name` runs only its own small module body: everything it
         imports is already loaded (by `loaded`), it defines no mapped model and calls nothing
         the catalogue knows as costly. That costs well under `min-cost-ms`."""
-        state = module_loads(self.project, name)
+        if name not in self._module_loads:
+            self._module_loads[name] = module_loads(self.project, name)
+        state = self._module_loads[name]
         prefix = name + "."
         if any(m != name and not any(l.loads_module(m) if isinstance(l, Parent) else m in l.modules for l in loaded)
                for m in state.modules):
@@ -104,8 +107,10 @@ class Analysis:
         if any(cls.startswith(prefix) and "." not in cls[len(prefix):] for cls in self.models.mapped):
             return False
         known = {api for table in self._apis.values() for api in table}
-        return not any(step.kind == "call" and step.module.name == name and self.catalogue.api_name(step.name) in known
-                       for step in state.timeline)
+        # Its own module-level calls and what they run (the other modules' are the parent's).
+        own = [step for step in state.timeline if step.kind == "call"
+               and (step.via[0].module.name if step.via else step.module.name) == name]
+        return not any(self.catalogue.api_name(step.name) in known for step in own)
 
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules
