@@ -119,7 +119,7 @@ class UnsafeBeforeFork(Rule):
     @staticmethod
     def _closed_later(analysis: Analysis, state: ParentState, index: int, entry: Entry) -> bool:
         """Does the parent make a call that closes it after creating it, before it forks?"""
-        closers = set(entry.closed_by)
+        closers = {analysis.catalogue.api_name(name) for name in entry.closed_by}
         return bool(closers) and any(
             step.kind == "call" and analysis.catalogue.api_name(step.name) in closers for step in state.timeline[index + 1:])
 
