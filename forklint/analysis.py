@@ -12,8 +12,9 @@ from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
 from .frameworks.launch_lines import project_launches
+from .installed import stdlib
 from .mappers import Models
-from .prefork import Parent, ParentState, Parents, import_closure
+from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_loads
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
@@ -46,6 +47,8 @@ class Analysis:
         self.project = project
         self.catalogue = catalogue
         self._child_loads: dict[str, ParentState] = {}
+        self._child_startups: dict[str, ParentState] = {}
+        self._module_loads: dict[str, ParentState] = {}
         self._constants: dict[tuple[str, str, int, bool], bool] = {}
 
     @cached_property
@@ -81,6 +84,35 @@ class Analysis:
             functions = [r.function for r in self.reached(job)]
             self._child_loads[key] = import_closure(self.project, functions)
         return self._child_loads[key]
+
+    def child_startup(self, job: Job) -> ParentState:
+        """What the job's child loads itself before its first job (its adapter says)."""
+        key = job.function.qualified
+        if key not in self._child_startups:
+            hooks = [hook.function for hook in job.adapter.child_hooks(self.project)]
+            self._child_startups[key] = child_startup(self.project, list(job.adapter.child_imports(self.project, job)), hooks)
+        return self._child_startups[key]
+
+    def import_runs_only_itself(self, name: str, *loaded: Parent | ParentState) -> bool:
+        """Importing project module `name` runs only its own small module body: everything it
+        imports is already loaded (by `loaded`), it defines no mapped model and calls nothing
+        the catalogue knows as costly. That costs well under `min-cost-ms`."""
+        if name not in self._module_loads:
+            self._module_loads[name] = module_loads(self.project, name)
+        state = self._module_loads[name]
+        prefix = name + "."
+        if any(m != name and not any(l.loads_module(m) if isinstance(l, Parent) else m in l.modules for l in loaded)
+               for m in state.modules):
+            return False
+        if any(not stdlib(x) and not any(l.loads_external(x) for l in loaded) for x in state.external):
+            return False
+        if any(cls.startswith(prefix) and "." not in cls[len(prefix):] for cls in self.models.mapped):
+            return False
+        known = {api for table in self._apis.values() for api in table}
+        # Its own module-level calls and what they run (the other modules' are the parent's).
+        own = [step for step in state.timeline if step.kind == "call"
+               and (step.via[0].module.name if step.via else step.module.name) == name]
+        return not any(self.catalogue.api_name(step.name) in known for step in own)
 
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules
@@ -247,6 +279,11 @@ class Analysis:
             if len(assigns) == 1 and is_constant(assigns[0].value):
                 return assigns[0].value
         return value
+
+    @property
+    def min_cost_ms(self) -> float:
+        """The floor under which a finding's saving is noise (0 with --show-cheap)."""
+        return self.project.config.min_cost_ms
 
     def worth_reporting(self, cost: Cost) -> bool:
         """Saves at least `min-cost-ms` per child; an unmeasured cost (a model file's size

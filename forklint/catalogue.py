@@ -21,6 +21,7 @@ _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fi
 _OPTIONAL = (
     "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
     "hoist-name",
+    "closed-by",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
 MEASURES = ("regex-compile",)
@@ -52,6 +53,7 @@ class Entry:
     skip_frameworks: tuple[str, ...] = ()  # frameworks whose parent already does this
     measure: str | None = None  # one of MEASURES: the cost is measured on the call itself
     hoist_name: str | None = None  # the hoisted constant's suffix: `CLASSIFY_TICKET_TOKENIZER`
+    closed_by: tuple[str, ...] = ()  # FRK901: calls that close it all, when the parent makes one after it
     source: str = ""
 
     @property
@@ -200,11 +202,13 @@ def _entry(source: str, raw: object) -> Entry:
     check(hoist_name is None or (isinstance(hoist_name, str) and hoist_name.isidentifier() and hoist_name.isupper()), "hoist-name must be an UPPER_CASE identifier")
     imports = raw.get("warm-up-imports", [])
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
+    closed_by = raw.get("closed-by", [])
+    check(isinstance(closed_by, list) and all(isinstance(c, str) for c in closed_by), "closed-by must be a list of strings")
     return Entry(
         id=raw["id"], rule=raw["rule"], kind=raw["kind"], apis=tuple(raw["apis"]),
         cold_ms=float(raw["cold-ms"]), warm_ms=float(raw["warm-ms"]), evidence=raw["evidence"],
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
         constant_args=tuple(tuple(i) if isinstance(i, list) else i for i in constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
-        skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, source=source,
+        skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, closed_by=tuple(closed_by), source=source,
     )

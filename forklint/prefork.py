@@ -10,11 +10,13 @@ model classes exist configures nothing.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Literal
 
 from .facts import Call, Import
 from .frameworks import Job, Launch
+from .installed import installed
 from .project import FunctionRef, Module, Project
 
 _MAX_CALL_DEPTH = 25
@@ -37,6 +39,18 @@ class PreforkPlace:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """A call into a project function that the parent was inside of."""
+
+    module: Module  # where the call is
+    call: Call
+    callee: FunctionRef
+
+    def same_site(self, other: "Frame") -> bool:
+        return self.module.name == other.module.name and self.call.pos == other.call.pos
+
+
+@dataclass(frozen=True)
 class Step:
     """Something the parent did: defined a class or made a call, and where."""
 
@@ -44,6 +58,7 @@ class Step:
     name: str  # qualified class name, or the call's resolved target
     module: Module
     call: Call | None = None
+    via: tuple[Frame, ...] = ()  # the project calls it ran inside, outermost first (since its module's import)
 
 
 @dataclass
@@ -55,6 +70,32 @@ class ParentState:
     timeline: list[Step] = field(default_factory=list)  # in the order the parent ran them
     place: PreforkPlace | None = None
     launch: Launch | None = None  # the launch line that starts this parent, when one was read
+    fork_via: tuple[Frame, ...] = ()  # the project calls the forking call ran inside
+    _installed_closure: tuple[int, frozenset[str]] = (-1, frozenset())
+
+    def loads_external(self, name: str) -> bool:
+        """Did it import `name`, itself or through an installed package's own imports?"""
+        if name.split(".")[0] in self.external or name in self.external:
+            return True
+        if self._installed_closure[0] != len(self.external):  # computed once the simulation is done
+            self._installed_closure = (len(self.external), installed().closure(sorted(self.external)))
+        return name in self._installed_closure[1]
+
+    def not_installed(self) -> list[str]:
+        """Third-party packages it imports that are not installed here (what they load is unknown)."""
+        tops = {name.split(".")[0] for name in self.external}
+        return sorted(t for t in tops if t not in sys.stdlib_module_names and t != "__future__"
+                      and not installed().is_installed(t))
+
+    def blamed_frame(self, step: Step) -> Frame | None:
+        """Where a fix for a step's work belongs: the call that leaves the path to the
+        fork (a script's call of a helper); None when the step is on that path itself."""
+        shared = 0
+        for mine, forks in zip(step.via, self.fork_via):
+            if not mine.same_site(forks):
+                break
+            shared += 1
+        return step.via[shared] if shared < len(step.via) else None
 
 
 @dataclass
@@ -68,8 +109,10 @@ class Parent:
         return any(name in s.modules for s in self.states)
 
     def loads_external(self, name: str) -> bool:
-        top = name.split(".")[0]
-        return any(top in s.external or name in s.external for s in self.states)
+        return any(s.loads_external(name) for s in self.states)
+
+    def not_installed(self) -> list[str]:
+        return sorted({name for s in self.states for name in s.not_installed()})
 
     def defined_before_last(self, calls: frozenset[str]) -> set[str]:
         """Classes defined before the last call to one of `calls`, in any parent."""
@@ -109,8 +152,16 @@ class Simulator:
         self.forked: tuple[Module, FunctionRef | None, Call] | None = None
         self._running: list[str] = []
         self._started: set[str] = set()
+        self._stack: list[Frame] = []  # project calls being run, since the current module's import
 
     def load(self, name: str, as_main: bool = False) -> None:
+        saved, self._stack = self._stack, []  # an import's module-level code is its own
+        try:
+            self._load(name, as_main)
+        finally:
+            self._stack = saved
+
+    def _load(self, name: str, as_main: bool) -> None:
         module = self.project.module(name)
         if module is None or module.name in self._started or self.forked:
             return
@@ -167,11 +218,14 @@ class Simulator:
             return
         if self.is_fork(module, call, target):
             self.forked = (module, fn, call)
+            self.state.fork_via = tuple(self._stack)
             return
-        self.state.timeline.append(Step("call", target, module, call))
+        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack)))
         callee = self.project.callee(fn, call, module)
         if callee is not None:
+            self._stack.append(Frame(module, call, callee))
             self.run(callee)
+            self._stack.pop()
 
 
 def enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:
@@ -219,8 +273,26 @@ def import_closure(project: Project, functions: list[FunctionRef]) -> ParentStat
     return sim.state
 
 
+def child_startup(project: Project, modules: list[str], hooks: list[FunctionRef]) -> ParentState:
+    """What a child loads itself before its first job: the modules it imports at
+    start-up (Dramatiq's worker processes import the actor modules), then its hooks
+    (an initializer, a worker_process_init handler) with their modules."""
+    sim = Simulator(project, lambda *_: False)
+    for name in modules:
+        sim.load(name)
+    for hook in hooks:
+        sim.load(hook.module.name)
+        sim.run(hook)
+    return sim.state
+
+
 def module_closure(project: Project, name: str) -> list[str]:
     """The project modules that importing `name` loads (itself included)."""
+    return module_loads(project, name).modules
+
+
+def module_loads(project: Project, name: str) -> ParentState:
+    """What importing the project module `name` loads and runs, in a fresh process."""
     sim = Simulator(project, lambda *_: False)
     sim.load(name)
-    return sim.state.modules
+    return sim.state

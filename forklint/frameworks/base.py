@@ -168,6 +168,11 @@ class Adapter:
         """Project functions the framework runs in every child."""
         return iter(())
 
+    def child_imports(self, project: Project, job: Job) -> tuple[str, ...]:
+        """Project modules the child imports itself at start-up, before its first job
+        (its child hooks run there too); an import of what they load is a lookup."""
+        return ()
+
     # -- launching ---------------------------------------------------------------------
 
     def launch(self, argv: Sequence[str], env: TypingMapping[str, str] = NO_ENV) -> Launch | None:

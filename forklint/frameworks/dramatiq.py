@@ -10,7 +10,7 @@ from typing import Mapping as EnvMapping
 from typing import Sequence
 
 from ..project import Project
-from .base import NO_ENV, NO_FORK, PER_CHILD, Adapter, ForkModel, ForkModels, Launch, as_int, parse_args, program, spellings
+from .base import NO_ENV, NO_FORK, PER_CHILD, Adapter, ForkModel, ForkModels, Job, Launch, as_int, parse_args, program, spellings
 from .launch_lines import project_launches
 
 DRAMATIQ_ACTORS = frozenset({"dramatiq.actor", "dramatiq.actor.actor"})
@@ -38,6 +38,11 @@ class Dramatiq(Adapter):
 
     def child_hook(self, flavour: str) -> str | None:
         return "a middleware's after_process_boot"
+
+    def child_imports(self, project: Project, job: Job) -> tuple[str, ...]:
+        # Each worker process imports the broker module and the actor modules itself
+        # (dramatiq/cli.py worker_process), before it consumes: the actor's module is one.
+        return (job.function.module.name,)
 
     def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
         """`dramatiq BROKER [MODULES...] [--processes N] [--threads N] [--use-spawn]`, and

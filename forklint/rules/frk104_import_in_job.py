@@ -6,6 +6,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from ..facts import Import
+from ..prefork import Parent, ParentState
 from .. import plans
 from .base import Rule
 
@@ -23,7 +24,13 @@ class ImportInJob(Rule):
     Imported once in the parent, the same import costs under 1 ms in the child.
 
     Standard-library modules are not reported (they cost little), nor imports under
-    `if TYPE_CHECKING:`, nor modules the parent already has loaded.
+    `if TYPE_CHECKING:`, nor modules the parent already has loaded, nor modules the
+    child loads itself before its first job (Dramatiq's worker processes import the
+    actor modules; an initializer or `worker_process_init` handler runs in the child).
+    What the parent's third-party imports load in turn is read from the packages
+    installed where forklint runs (their module-level import statements, never run);
+    where a package the parent imports is not installed there, the message says that
+    whether it loads the module is unknown.
 
     ## Example
     ```python
@@ -67,6 +74,7 @@ class ImportInJob(Rule):
         seen: set[tuple[str, int, int]] = set()
         for job in analysis.reported_jobs():
             parent = analysis.parent(job)
+            startup = analysis.child_startup(job)
             for reached in analysis.reached(job):
                 fn = reached.function
                 for imp in fn.facts.imports:
@@ -83,6 +91,11 @@ class ImportInJob(Rule):
                         continue
                     if local is None and parent.loads_external(target):
                         continue
+                    if (local.name in startup.modules) if local is not None else startup.loads_external(target):
+                        continue  # the child loaded it itself before its first job: a lookup
+                    if local is not None and analysis.min_cost_ms > 0 and \
+                            analysis.import_runs_only_itself(local.name, parent, startup):
+                        continue  # running one small module whose imports are all loaded: under the floor
                     entry = costs.get(target) or costs.get(top)
                     if entry is not None and entry.kind == "import-cost" and entry.rule != self.code:
                         continue  # e.g. pkg_resources: a first-use scan, reported as FRK106
@@ -93,7 +106,7 @@ class ImportInJob(Rule):
                     chain = analysis.chain(reached, line)
                     message = (
                         f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({cost}) for "
-                        f"{job.function.facts.qualname}: nothing the worker's parent loads imports {target}; "
+                        f"{job.function.facts.qualname}: {_why_unloaded(parent, startup, target, local is not None)}; "
                         f"move it to the top of {fn.module.display} (via {analysis.chain_text(reached, line)})"
                     )
                     yield Diagnostic(
@@ -102,6 +115,19 @@ class ImportInJob(Rule):
                         fork_model=job.fork.kind, plan=plans.move_import(analysis, fn, imp, target),
                         group=f"{analysis.parent_id(job)}: {target}",  # the parent loading it fixes them all
                     )
+
+
+def _why_unloaded(parent: Parent, startup: ParentState, target: str, local: bool) -> str:
+    """Say what is known: a third-party package imported before the job may load
+    `target` when it is not installed here to be read."""
+    unknown = [] if local else sorted(set(parent.not_installed()) | set(startup.not_installed()))
+    if not unknown:
+        return f"nothing the worker's parent loads imports {target}"
+    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    one = len(unknown) == 1
+    return (f"the worker's parent does not import {target} itself, but {shown} (imported before the job) "
+            f"{'is' if one else 'are'} not installed here, so whether {'it loads' if one else 'they load'} "
+            f"{target} is unknown")
 
 
 def _import_text(imp: Import) -> str:

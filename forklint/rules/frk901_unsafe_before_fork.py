@@ -4,8 +4,9 @@ from typing import Iterator
 
 from ..analysis import Analysis
 from ..catalogue import Entry
-from ..diagnostics import Diagnostic
+from ..diagnostics import ChainLink, Diagnostic
 from ..frameworks import NO_FORK
+from ..prefork import Frame, ParentState, Step, enclosing
 from .base import Rule
 
 
@@ -16,6 +17,10 @@ class UnsafeBeforeFork(Rule):
     a parent hook (a worker script before `.work()`, a Celery `worker_init`
     handler), in a project that forks.
 
+    Work a parent-side script or hook reaches through project helpers is reported at
+    the parent's call of the helper, with the chain to the work: that call is where
+    the fix belongs, and the helper is not to blame for being called there.
+
     ## Why is this bad?
     A child inherits the parent's file descriptors but not its threads. Two children
     then talk over one database socket and corrupt each other's protocol state; a
@@ -23,6 +28,10 @@ class UnsafeBeforeFork(Rule):
     does not exist in the child; a `random.Random()` instance gives every child the
     same stream; boto3 clients "cannot be shared across processes". Python 3.12+
     warns when a process with threads forks.
+
+    A connection the parent closes again before it forks (an RQ `Worker` subclass whose
+    `execute_job` calls `django.db.connections.close_all()` or `engine.dispose()`) is not
+    reported: no child inherits it.
 
     Clients that reconnect by themselves in a child (redis-py checks the pid;
     `create_engine` does not connect until used) are not reported. What is listed,
@@ -63,29 +72,56 @@ class UnsafeBeforeFork(Rule):
     summary = "a connection, thread, client or RNG created before the fork"
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
-        seen: set[tuple[str, int, int]] = set()
+        seen: set[tuple[str, int, int, str, int, int]] = set()
         for job in analysis.jobs:
             if job.fork.kind == NO_FORK:
                 continue
             parent = analysis.parent(job)
             for state in parent.states:
-                for step in state.timeline:
+                for index, step in enumerate(state.timeline):
                     if step.kind != "call" or step.call is None:
                         continue
                     entry, used = self._unsafe(analysis, step.name)
-                    key = (step.module.display, step.call.pos.line, step.call.pos.col)
+                    if entry is not None and self._closed_later(analysis, state, index, entry):
+                        continue  # closed again before the fork (a Worker's execute_job closes all connections)
+                    # A helper the parent calls is not to blame: the call that reaches it is.
+                    frame = state.blamed_frame(step)
+                    module, call = (frame.module, frame.call) if frame else (step.module, step.call)
+                    key = (module.display, call.pos.line, call.pos.col, step.module.display, step.call.pos.line,
+                           step.call.pos.col)
                     if entry is None or key in seen:
                         continue
                     seen.add(key)
                     hook = job.adapter.child_hook(job.framework) or "the child (lazily, on first use)"
                     what = f"uses {used} (which {entry.summary})" if used else entry.summary
-                    message = (
-                        f"{step.call.source}(...) {what} before the fork, in {step.module.name} which the "
-                        f"worker's parent runs: every {job.fork.child} inherits it; {entry.advice} (in {hook})"
-                    )
-                    pos = step.call.pos
-                    yield Diagnostic(self.code, self.name, message, step.module.display, pos.line, pos.col,
-                                     pos.end_line, pos.end_col, fork_model=job.fork.kind)
+                    chain = self._chain(analysis, state, step, frame) if frame else ()
+                    where = (f"{call.source}(...) in {module.name}, which the worker's parent runs, reaches "
+                             f"{step.call.source}(...) that {what} before the fork (via "
+                             f"{' → '.join(f'{link.function} ({link.path}:{link.line})' for link in chain)})"
+                             if frame else
+                             f"{step.call.source}(...) {what} before the fork, in {step.module.name} which the "
+                             f"worker's parent runs")
+                    message = f"{where}: every {job.fork.child} inherits it; {entry.advice} (in {hook})"
+                    pos = call.pos
+                    yield Diagnostic(self.code, self.name, message, module.display, pos.line, pos.col,
+                                     pos.end_line, pos.end_col, chain=chain, fork_model=job.fork.kind)
+
+    @staticmethod
+    def _chain(analysis: Analysis, state: ParentState, step: Step, frame: Frame) -> tuple[ChainLink, ...]:
+        """From the parent's call of the helper to the work: `main (worker.py:9) → connect (db.py:4)`."""
+        frames = step.via[step.via.index(frame):]
+        outer = enclosing(analysis.project, frame.module, frame.call)
+        links = [ChainLink(outer.qualified if outer else frame.module.name, frame.module.display, frame.call.pos.line)]
+        calls = [f.call for f in frames[1:]] + [step.call]
+        links += [ChainLink(f.callee.qualified, f.callee.module.display, c.pos.line) for f, c in zip(frames, calls)]
+        return tuple(links)
+
+    @staticmethod
+    def _closed_later(analysis: Analysis, state: ParentState, index: int, entry: Entry) -> bool:
+        """Does the parent make a call that closes it after creating it, before it forks?"""
+        closers = {analysis.catalogue.api_name(name) for name in entry.closed_by}
+        return bool(closers) and any(
+            step.kind == "call" and analysis.catalogue.api_name(step.name) in closers for step in state.timeline[index + 1:])
 
     @staticmethod
     def _unsafe(analysis: Analysis, target: str) -> tuple[Entry | None, str | None]:

@@ -1,0 +1,172 @@
+"""What installed third-party packages import at module level, read from their files.
+
+When the worker's parent imports `zeep`, it also loads whatever `zeep` imports at
+module level (`lxml.etree`), and a job's `from lxml import etree` is then a lookup.
+Like pylint and mypy, forklint reads the environment it runs in: it finds a module's
+file with `importlib.machinery.PathFinder` (which imports nothing) and reads its
+module-level import statements with `ast`. Nothing is imported or executed. A file is
+parsed once per run, keyed by its content's hash; the walk is bounded in depth and
+count, so a huge dependency tree costs a bounded, small time.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.machinery import PathFinder
+from typing import Iterable, Sequence
+
+_MAX_DEPTH = 12  # import hops followed from what the parent imports
+_MAX_MODULES = 4000  # modules read per closure
+
+
+@dataclass(frozen=True)
+class ModuleFile:
+    """Where an installed module lives."""
+
+    name: str
+    origin: str | None  # its .py file; None for a namespace package or a compiled module
+    is_package: bool
+    locations: tuple[str, ...]  # a package's submodule search path
+
+
+def stdlib(name: str) -> bool:
+    """Is it a standard-library module (or `__future__`)?"""
+    top = name.split(".")[0]
+    return top in sys.stdlib_module_names or top == "__future__"
+
+
+class Installed:
+    """The installed modules on one search path (the running interpreter's `sys.path`)."""
+
+    def __init__(self, path: Sequence[str] | None = None) -> None:
+        self.path = [p for p in (sys.path if path is None else path) if isinstance(p, str)]
+        self._found: dict[str, ModuleFile | None] = {}
+        self._by_hash: dict[str, tuple[str, ...]] = {}
+        self._by_file: dict[str, tuple[str, ...]] = {}
+
+    def find(self, name: str) -> ModuleFile | None:
+        """The module's file, found without importing anything; None when not installed."""
+        if name not in self._found:
+            self._found[name] = self._find(name)
+        return self._found[name]
+
+    def _find(self, name: str) -> ModuleFile | None:
+        package, _, _ = name.rpartition(".")
+        if package:
+            parent = self.find(package)
+            if parent is None or not parent.locations:
+                return None
+            search = list(parent.locations)
+        else:
+            search = self.path
+        try:
+            spec = PathFinder.find_spec(name, search)
+        except (ImportError, ValueError, OSError):  # a broken .pth entry, an unreadable directory
+            return None
+        if spec is None:
+            return None
+        locations = tuple(spec.submodule_search_locations or ())
+        origin = spec.origin if spec.origin and spec.origin.endswith(".py") else None
+        return ModuleFile(name, origin, bool(locations), locations)
+
+    def is_installed(self, name: str) -> bool:
+        return self.find(name.split(".")[0]) is not None
+
+    def imports(self, name: str) -> tuple[str, ...]:
+        """Modules the module's own module-level import statements load (absolute names)."""
+        found = self.find(name)
+        if found is None or found.origin is None:
+            return ()
+        if found.origin not in self._by_file:
+            try:
+                source = open(found.origin, "rb").read()
+            except OSError:
+                return ()
+            digest = hashlib.sha256(source).hexdigest()
+            if digest not in self._by_hash:
+                self._by_hash[digest] = tuple(_module_level_imports(source, name, found.is_package))
+            self._by_file[found.origin] = self._by_hash[digest]
+        loaded: list[str] = []
+        for target in self._by_file[found.origin]:
+            module, _, attribute = target.partition(":")
+            loaded.append(module)
+            # `from pkg import sub`: a submodule is imported too, a plain name is not.
+            if attribute and self.find(f"{module}.{attribute}") is not None:
+                loaded.append(f"{module}.{attribute}")
+        return tuple(loaded)
+
+    def closure(self, names: Iterable[str]) -> frozenset[str]:
+        """Every module that importing `names` loads, as far as their files say."""
+        seen: set[str] = set()
+        frontier = [(n, 0) for n in names if not stdlib(n)]
+        while frontier and len(seen) < _MAX_MODULES:
+            name, depth = frontier.pop()
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):  # importing a.b runs a's __init__ first
+                module = ".".join(parts[:i])
+                if module in seen or self.find(module) is None:
+                    continue
+                seen.add(module)
+                if depth < _MAX_DEPTH:
+                    frontier.extend((m, depth + 1) for m in self.imports(module) if not stdlib(m) and m not in seen)
+        return frozenset(seen)
+
+
+def _module_level_imports(source: bytes, name: str, is_package: bool) -> list[str]:
+    """`module` or `module:name` for each import statement run at import time."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    package = name if is_package else name.rpartition(".")[0]
+    found: list[str] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Import):
+                found.extend(alias.name for alias in stmt.names)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = _absolute(package, stmt.module, stmt.level)
+                if base:
+                    found.extend(f"{base}:{alias.name}" for alias in stmt.names if alias.name != "*")
+                    if any(alias.name == "*" for alias in stmt.names):
+                        found.append(base)
+            elif isinstance(stmt, ast.If):
+                if not _type_checking(stmt.test):
+                    visit(stmt.body)
+                    visit(stmt.orelse)
+            elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+                # The body runs when what it imports is installed; the handlers only when not.
+                visit(stmt.body)  # type: ignore[attr-defined]
+                visit(stmt.orelse)  # type: ignore[attr-defined]
+                visit(stmt.finalbody)  # type: ignore[attr-defined]
+            elif isinstance(stmt, ast.With):
+                visit(stmt.body)
+
+    visit(tree.body)
+    return found
+
+
+def _absolute(package: str, module: str | None, level: int) -> str | None:
+    if level == 0:
+        return module
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts):
+        return None
+    base = ".".join(parts[:len(parts) - (level - 1)])
+    return f"{base}.{module}" if module and base else (module or base or None)
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+@lru_cache(maxsize=1)
+def installed() -> Installed:
+    """The environment forklint runs in, read once per run."""
+    return Installed()
