@@ -366,6 +366,7 @@ class AppResult:
     lines: int = 0
     runs: dict[str, Run] = field(default_factory=dict)
     expectations: Expectations | None = None
+    workers: list[dict] = field(default_factory=list)
 
     def findings(self, mode: Mode) -> list[dict]:
         return self.runs[mode].findings if mode in self.runs else []
@@ -399,7 +400,32 @@ def check_app(corpus: Path, app: App, git_trees: Path, timeout: float) -> AppRes
     with tempfile.TemporaryDirectory(prefix=f"forklint-eco-{app.name}-") as cache:
         for mode in MODES:
             result.runs[mode] = run_forklint(tree, app.root, Path(cache), mode == "per-child", timeout)
+        result.workers = read_workers(tree, app.root, Path(cache), timeout)
     return result
+
+
+def read_workers(tree: Path, root: str, cache_dir: Path, timeout: float) -> list[dict]:
+    """How forklint reads the app's workers (`forklint workers --format json`)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "forklint", "workers", "--format", "json", "--cache-dir", str(cache_dir), root],
+        cwd=tree, capture_output=True, text=True, timeout=timeout, env=_env(),
+    )
+    try:
+        return json.loads(done.stdout) if done.returncode == 0 else []
+    except json.JSONDecodeError:
+        return []
+
+
+def workers_table(results: list["AppResult"]) -> str:
+    """App, launch line found, fork model and whether the parent is known, per worker reading."""
+    rows = ["| app | framework | fork model | parent known | launch line found | jobs |", "|---|---|---|---|---|---|"]
+    for r in results:
+        if r.missing:
+            continue
+        for w in r.workers or [{"framework": "—", "fork_model": "no jobs found", "parent_known": False, "launch": None, "jobs": []}]:
+            rows.append(f"| {r.app.name} | {w['framework']} | {w['fork_model']} | {'yes' if w['parent_known'] else 'no'} | "
+                        f"{w['launch'] or '—'} | {len(w['jobs'])} |")
+    return "\n".join(rows)
 
 
 # --- the report -----------------------------------------------------------------------
@@ -420,6 +446,7 @@ def snapshot_of(results: list[AppResult]) -> dict:
             "max_rss_mb": round(cold.max_rss_mb),
             "exit": {mode: run.exit_code for mode, run in r.runs.items()},
             "crashed": any(run.crashed for run in r.runs.values()),
+            "workers": r.workers,
             "findings": {
                 mode: sorted((_kept(f) for f in run.findings), key=lambda f: (f["key"], f["line"]))
                 for mode, run in r.runs.items()
@@ -456,8 +483,9 @@ def results_from_snapshot(corpus: Path, apps: list[App], snapshot: dict) -> list
         if entry is None or "missing" in entry:
             result.missing = entry["missing"] if entry else "not in the snapshot"
         else:
-            result.lines = entry["lines"]
-            for mode in MODES:
+            result.lines = entry.get("lines", 0)
+            result.workers = entry.get("workers", [])
+            for mode in MODES if "exit" in entry else ():
                 result.runs[mode] = Run(
                     exit_code=entry["exit"][mode], seconds=entry["seconds"] if mode == "default" else 0.0,
                     max_rss_mb=entry["max_rss_mb"] if mode == "default" else 0.0, files=entry["files"],
@@ -513,7 +541,8 @@ def render(results: list[AppResult], triage: dict) -> tuple[str, Totals]:
         details.append(_details(r, triage))
     table = "\n".join(rows)
     summary = _summary(totals)
-    return f"{table}\n\n{summary}\n\n" + "\n".join(details), totals
+    workers = workers_table(results)
+    return f"{table}\n\n{summary}\n\n## How forklint reads the workers\n\n{workers}\n\n" + "\n".join(details), totals
 
 
 def _summary(t: Totals) -> str:
@@ -581,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="save snapshot.json and REPORT.md")
     parser.add_argument("--snapshot", type=Path, help="the snapshot to compare with and write (default: CORPUS/snapshot.json)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per forklint run")
+    parser.add_argument("--workers", action="store_true",
+                        help="only read each app's workers (forklint workers) into the snapshot and print that table")
     parser.add_argument("--rejudge", action="store_true",
                         help="no run: judge the snapshot's findings again (after new triage or expectations)")
     args = parser.parse_args(argv)
@@ -596,6 +627,19 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown app(s): {', '.join(sorted(unknown))}")
         apps = [a for a in apps if a.name in wanted]
     old = json.loads(snapshot_path.read_text()) if snapshot_path.exists() else {}
+    if args.workers:
+        for app in apps:
+            tree, why = tree_of(app, args.git_trees.resolve())
+            entry = old.setdefault("apps", {}).setdefault(app.name, {"pin": app.pin})
+            if tree is None:
+                entry["missing"] = why
+            else:
+                with tempfile.TemporaryDirectory(prefix=f"forklint-eco-{app.name}-") as cache:
+                    entry["workers"] = read_workers(tree, app.root, Path(cache), args.timeout)
+        print(workers_table(results_from_snapshot(corpus, apps, old)))
+        if args.write:
+            snapshot_path.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
+        return 0
     if args.rejudge:
         report, totals = render(results_from_snapshot(corpus, apps, old), load_triage(corpus))
         print(report)

@@ -102,6 +102,29 @@ def rules_command() -> None:
     click.echo(docs.rules_table(), nl=False)
 
 
+@main.command("workers")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="Output format.")
+@click.option("--no-cache", is_flag=True, help="Parse every file again instead of reading cached facts.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="FORKLINT_CACHE_DIR",
+              help="Where to keep cached facts (default: .forklint_cache in the project root).")
+def workers_command(paths: tuple[Path, ...], output_format: str, no_cache: bool, cache_dir: Path | None) -> None:
+    """How forklint reads each project's workers: parent, launch line, fork model, jobs."""
+    from .config import ConfigError
+    from .workers import read_workers, render_workers
+
+    try:
+        readings = read_workers(list(paths) or [Path(".")], use_cache=not no_cache, cache_dir=cache_dir)
+    except ConfigError as error:
+        click.echo(f"forklint: error: {error}", err=True)
+        sys.exit(2)
+    except FileNotFoundError as error:
+        click.echo(f"forklint: error: {error.args[0]}: no such file or folder", err=True)
+        sys.exit(2)
+    click.echo(render_workers(readings, output_format), nl=False)
+
+
 @main.command("check", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "--output-format", "output_format", type=_FormatChoice(), default="text",

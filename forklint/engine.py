@@ -151,6 +151,20 @@ def all_facts(
     return found
 
 
+def link_project(
+    files: ProjectFiles, config: Config, sources: Sources, cache: FactsCache | None,
+) -> tuple[Project, dict[Path, ModuleFacts | ParseError]]:
+    """One project's files parsed (or read from the cache) and linked."""
+    facts_by_path = all_facts(files.files, sources, cache, config.max_file_size_kb * 1024)
+    parsed: list[tuple[list[str], ModuleFacts, str]] = []
+    for path in files.files:
+        facts = facts_by_path[path]
+        names = module_names(path, files.root) if not isinstance(facts, ParseError) else None
+        if names:
+            parsed.append((names, facts, display_path(path)))  # type: ignore[arg-type]
+    return Project(files.root, config, parsed), facts_by_path
+
+
 def lint_project(
     files: ProjectFiles, catalogue: Catalogue, overrides: dict[str, object], sources: Sources | None = None,
     cache: FactsCache | None = None,
@@ -159,9 +173,8 @@ def lint_project(
     config: Config = files.config.with_overrides(**overrides)
     sources = sources or Sources()
     result = RunResult(files_checked=len(files.targets))
-    parsed: list[tuple[list[str], ModuleFacts, str]] = []
     noqa: dict[str, dict[int, tuple[str, ...] | None]] = {}
-    facts_by_path = all_facts(files.files, sources, cache, config.max_file_size_kb * 1024)
+    project, facts_by_path = link_project(files, config, sources, cache)
     for path in files.files:
         facts = facts_by_path[path]
         shown = display_path(path)
@@ -170,13 +183,8 @@ def lint_project(
                 result.diagnostics.append(
                     Diagnostic("FRK000", "unparsable-file", facts.message, shown, facts.line, facts.col, facts.line, facts.col)
                 )
-            continue
-        names = module_names(path, files.root)
-        if names:
-            parsed.append((names, facts, shown))
-        if path in files.targets:
+        elif path in files.targets:
             noqa[shown] = dict(facts.noqa)
-    project = Project(files.root, config, parsed)
     analysis = Analysis(project, catalogue)
     targets = {display_path(p) for p in files.targets}
     # Every rule's findings on the reported files, selected or not: `apply_noqa` needs
