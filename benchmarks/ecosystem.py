@@ -331,8 +331,11 @@ def finding_key(finding: dict) -> str:
 
 
 def _places(finding: dict) -> list[tuple[str, str]]:
+    """Where a finding is: its site and job, each hop of its chain, and the other sites of
+    its root cause (the jobs a grouped finding stands for)."""
     places = [(finding["path"], finding.get("job") or "")]
     places += [(hop["path"], hop["function"]) for hop in finding.get("chain", [])]
+    places += [(site["path"], site.get("job") or "") for site in finding.get("related", [])]
     return places
 
 
@@ -461,7 +464,7 @@ def _kept(finding: dict) -> dict:
         "key": finding_key(finding), "code": finding["code"], "path": finding["path"], "line": finding["line"],
         "job": finding.get("job"), "message": finding["message"],
         "chain": [{"function": hop["function"], "path": hop["path"]} for hop in finding.get("chain", [])],
-        "related": len(finding.get("related", [])),
+        "related": [{"path": site["path"], "job": site.get("job")} for site in finding.get("related", [])],
     }
 
 
