@@ -46,6 +46,11 @@ CONFIGURE = frozenset(
         "sqlalchemy.orm.configure_mappers", "sqlalchemy.orm.mapper.configure_mappers",
         "sqlalchemy.orm.decl_api.configure_mappers", "sqlalchemy.orm.registry().configure",
         *(f"{extension}().configure_mappers" for extension in ORM_EXTENSIONS),
+        # class_mapper() configures every mapper unless told not to; Flask-AppBuilder's
+        # SQLAInterface(Model) calls it, so an app whose views build one at import (Superset)
+        # has configured its mappers in the parent.
+        "sqlalchemy.orm.class_mapper", "sqlalchemy.orm.base.class_mapper",
+        "flask_appbuilder.models.sqla.interface.SQLAInterface",
     }
 )
 # Session methods that take a mapped class and so configure the mappers: `session.get(User, 1)`.

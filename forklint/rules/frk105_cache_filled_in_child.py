@@ -30,6 +30,8 @@ class CacheFilledInChild(Rule):
     When what is built is a client or connection (a boto3 client, a DB connection,
     an HTTP session: see `rules/unsafe.toml`), nothing is reported: it must not be
     built in the parent, and building it once in each child is what a child should do.
+    Nor is a cached database query (SQLAlchemy ORM use, a Django `Model.objects` call):
+    its result is data, and filling it in the parent would connect before the fork.
 
     The cost quoted is what the cached function does, where the catalogue knows it
     (a YAML load of a constant file, a regex, a template); otherwise no figure.
@@ -83,10 +85,27 @@ class CacheFilledInChild(Rule):
                 if not spots:
                     continue
                 seen.add(fn.qualified)
-                if self._builds_client(analysis, fn):
-                    continue  # a client per child is right: never warmed in the parent
+                if self._builds_client(analysis, fn) or self._queries_database(analysis, fn):
+                    # A client per child is right; a cached query result is data, and warming
+                    # it in the parent would open a database connection before the fork.
+                    continue
                 for kind, pos in spots:
                     yield self._diagnostic(analysis, job, reached, kind, pos, parent)
+
+    @staticmethod
+    def _queries_database(analysis: Analysis, fn: FunctionRef) -> bool:
+        """Does it (or what it calls) query the database: SQLAlchemy ORM use, or a Django
+        model manager (`User.objects.get(...)`)?"""
+        project = analysis.project
+        for name in project.reachable(fn):
+            callee = project.functions[name]
+            if analysis.models.orm_use(callee) is not None:
+                return True
+            for call in callee.facts.calls:
+                target = project.call_target(callee, callee.module, call) or ""
+                if ".objects." in target:
+                    return True
+        return False
 
     def _spots(self, analysis: Analysis, fn: FunctionRef) -> list[tuple[str, Pos]]:
         facts = fn.facts
