@@ -5,7 +5,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..catalogue import format_ms
 from ..diagnostics import Diagnostic
-from ..facts import Call, Pos
+from ..facts import Call, Dotted, Pos
 from ..frameworks import Job
 from ..project import FunctionRef
 from .. import plans
@@ -102,8 +102,10 @@ class CacheFilledInChild(Rule):
             if analysis.models.orm_use(callee) is not None:
                 return True
             for call in callee.facts.calls:
-                target = project.call_target(callee, callee.module, call) or ""
-                if ".objects." in target:
+                # As written too: a manager chain (`User.objects.select_related(...)`) does
+                # not always resolve through the model class.
+                written = call.func.name if isinstance(call.func, Dotted) else ""
+                if ".objects." in (project.call_target(callee, callee.module, call) or "") or ".objects." in written:
                     return True
         return False
 
