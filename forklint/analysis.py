@@ -288,7 +288,7 @@ class Analysis:
     def worth_reporting(self, cost: Cost) -> bool:
         """Saves at least `min-cost-ms` per child; an unmeasured cost (a model file's size
         decides it) is never dropped as noise."""
-        return not cost.known or cost.saving_ms >= self.project.config.min_cost_ms
+        return not cost.known or cost.saving_ms >= self.min_cost_ms
 
     def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
         """Did the parent call any of the entry's APIs before the fork?"""
