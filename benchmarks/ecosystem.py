@@ -33,23 +33,21 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import tomllib
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import sdists  # benchmarks/sdists.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE / "ecosystem"
 CACHE = HERE / ".cache"
-SDISTS = CACHE / "sdists"
 TREES = CACHE / "ecosystem" / "src"
 DEFAULT_GIT_TREES = CACHE / "ecosystem" / "git"
 
@@ -151,85 +149,12 @@ def tree_of(app: App, git_trees: Path) -> tuple[Path | None, str]:
     marker = tree / ".ecosystem-pin"
     if tree.is_dir() and (not marker.exists() or marker.read_text().strip() == app.pin):
         return tree, ""
-    archive = _download(app)
+    archive = sdists.download(app.package, app.version)
     if archive is None:
         return None, f"pip download {app.pin} failed"
-    if tree.exists():
-        shutil.rmtree(tree)
-    _unpack(archive, tree)
+    sdists.unpack(archive, tree)
     marker.write_text(app.pin + "\n")
     return tree, ""
-
-
-def _download(app: App) -> Path | None:
-    SDISTS.mkdir(parents=True, exist_ok=True)
-    found = _cached_sdist(app)
-    if found:
-        return found
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "-d", str(SDISTS), app.pin],
-        capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        # pip prepares an sdist's metadata, which fails when its build requirements do not
-        # resolve (weblate, pretix); the file itself is still on the index.
-        print(f"ecosystem: {app.pin}: pip download failed, fetching the file from the index", file=sys.stderr)
-        _fetch_from_index(app)
-    return _cached_sdist(app)
-
-
-def _fetch_from_index(app: App) -> None:
-    """Download the sdist named in the package index's JSON listing (PEP 691), checked
-    against its sha256; the index is pip's (PIP_INDEX_URL, else pip's default)."""
-    import hashlib
-    import urllib.request
-
-    from pip._internal.models.index import PyPI  # pip's default index, as pip itself uses it
-
-    index = os.environ.get("PIP_INDEX_URL", PyPI.simple_url).rstrip("/")
-    name = re.sub(r"[-_.]+", "-", app.package).lower()
-    request = urllib.request.Request(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            listing = json.load(response)
-        stem = name.replace("-", "_")
-        for entry in listing.get("files", []):
-            filename = entry["filename"]
-            if filename.lower().replace("-", "_").startswith(f"{stem}_{app.version}.") and filename.endswith((".tar.gz", ".zip")):
-                with urllib.request.urlopen(entry["url"], timeout=600) as response:
-                    data = response.read()
-                if hashlib.sha256(data).hexdigest() != entry.get("hashes", {}).get("sha256"):
-                    print(f"ecosystem: {filename}: sha256 does not match the index", file=sys.stderr)
-                    return
-                (SDISTS / filename).write_bytes(data)
-                return
-    except (OSError, ValueError, KeyError) as error:
-        print(f"ecosystem: {app.pin}: {error}", file=sys.stderr)
-
-
-def _cached_sdist(app: App) -> Path | None:
-    stems = {app.package.lower().replace("-", "_"), app.package.lower()}
-    for path in sorted(SDISTS.iterdir()):
-        name = path.name.lower()
-        for stem in stems:
-            if name.startswith(f"{stem}-{app.version}.") and (name.endswith(".tar.gz") or name.endswith(".zip")):
-                return path
-    return None
-
-
-def _unpack(archive: Path, dest: Path) -> None:
-    """Unpack an sdist so its top folder's contents land directly in ``dest``."""
-    with tempfile.TemporaryDirectory(dir=dest.parent if dest.parent.exists() else None) as tmp:
-        if archive.name.endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(tmp)
-        else:
-            with tarfile.open(archive) as tf:
-                tf.extractall(tmp, filter="data")
-        top = [p for p in Path(tmp).iterdir()]
-        source = top[0] if len(top) == 1 and top[0].is_dir() else Path(tmp)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(source), str(dest))
 
 
 # --- running forklint -----------------------------------------------------------------

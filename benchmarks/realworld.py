@@ -31,16 +31,15 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sdists  # benchmarks/sdists.py, beside this script
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
-SDISTS = CACHE / "sdists"
 WORK = CACHE / "realworld"
 
 # Pinned: job runners, their integrations, and the libraries jobs use most.
@@ -96,51 +95,18 @@ class Result:
 # --- fetch ----------------------------------------------------------------------------------
 
 
-def _sdist(name: str, version: str) -> Path | None:
-    stem = re.sub(r"[-_.]+", "[-_.]", re.escape(name).replace("\\-", "-"))
-    pattern = re.compile(rf"^{stem}-{re.escape(version)}\.(tar\.gz|zip|tar\.bz2)$", re.IGNORECASE)
-    for candidate in sorted(SDISTS.glob("*")) if SDISTS.is_dir() else []:
-        if pattern.match(candidate.name.replace("_", "-")) or pattern.match(candidate.name):
-            return candidate
-    return None
-
-
 def fetch(name: str, version: str) -> Path:
-    found = _sdist(name, version)
-    if found:
-        return found
-    SDISTS.mkdir(parents=True, exist_ok=True)
-    base = [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", f"{name}=={version}",
-            "-d", str(SDISTS), "--quiet"]
-    # pip prepares the sdist's metadata; a heavy build backend (Cython) may need the
-    # current environment's setuptools instead of an isolated build.
-    for extra in ([], ["--no-build-isolation"]):
-        done = subprocess.run(base + extra, capture_output=True, text=True, timeout=900)
-        found = _sdist(name, version)
-        if found:
-            return found
-    raise RuntimeError(f"pip download {name}=={version} failed: {done.stderr.strip()[-400:]}")
+    found = sdists.download(name, version)
+    if found is None:
+        raise RuntimeError(f"pip download {name}=={version} failed")
+    return found
 
 
 def unpack(archive: Path, name: str, version: str) -> Path:
     target = WORK / "src" / f"{name}-{version}"
-    if (target / ".unpacked").exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    if archive.name.endswith(".zip"):
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(target)
-    else:
-        with tarfile.open(archive) as tarred:
-            tarred.extractall(target, filter="data")
-    entries = [p for p in target.iterdir()]
-    if len(entries) == 1 and entries[0].is_dir():  # `name-version/` inside: lift it
-        inner = entries[0]
-        for child in inner.iterdir():
-            child.rename(target / child.name)
-        inner.rmdir()
-    (target / ".unpacked").write_text("")
+    if not (target / ".unpacked").exists():
+        sdists.unpack(archive, target)
+        (target / ".unpacked").write_text("")
     return target
 
 
