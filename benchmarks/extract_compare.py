@@ -119,12 +119,16 @@ def main() -> int:
     parser.add_argument("-j", "--jobs", type=int, default=1)
     parser.add_argument("--show", type=int, default=20, help="how many differing files to print")
     args = parser.parse_args()
-    files = python_files(args.roots)
-    if args.jobs > 1:
-        with Pool(args.jobs) as pool:
-            results = pool.map(compare_file, files, chunksize=8)
-    else:
-        results = [compare_file(path) for path in files]
+    results: list[tuple[str, str, str]] = []
+    pool = Pool(args.jobs) if args.jobs > 1 else None
+    for root in args.roots:  # one line per folder as it finishes: the corpus takes a while
+        files = python_files([root])
+        found = pool.map(compare_file, files, chunksize=8) if pool else [compare_file(path) for path in files]
+        results += found
+        counts = Counter(verdict for _, verdict, _ in found)
+        print(f"{root}: {len(files)} files: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())), flush=True)
+    if pool:
+        pool.close()
     verdicts = Counter(verdict for _, verdict, _ in results)
     for path, verdict, detail in results:
         if verdict == "differ" and args.show > 0:
@@ -136,7 +140,7 @@ def main() -> int:
     noqa_extra = [(path, detail) for path, verdict, detail in results if verdict == "noqa-extra"]
     for path, detail in noqa_extra[:10]:
         print(f"noqa-extra {path}: {detail}")
-    print(f"{len(files)} files: " + ", ".join(f"{count} {verdict}" for verdict, count in sorted(verdicts.items())))
+    print(f"all: {len(results)} files: " + ", ".join(f"{count} {verdict}" for verdict, count in sorted(verdicts.items())))
     return 1 if verdicts.get("differ") else 0
 
 
