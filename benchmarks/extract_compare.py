@@ -72,7 +72,7 @@ def _count_fallbacks() -> None:
 
 def compare_file(path: Path) -> tuple[str, str, str]:
     """(path, verdict, detail): verdict is equal, noqa-extra, differ or unreadable."""
-    global _REFERENCE, _FALLBACKS
+    global _REFERENCE
     if _REFERENCE is None:
         _REFERENCE = load_reference()
         _count_fallbacks()

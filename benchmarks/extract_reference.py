@@ -6,9 +6,6 @@ reference the lean extractor in `forklint/extract.py` is compared against
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -33,10 +30,19 @@ from forklint.facts import (
     Seq,
     Val,
 )
+from forklint.extract import (  # the helpers the lean extractor kept as they were
+    _OPERATORS,
+    _TOO_DEEP,
+    _alias_name,
+    _catches_import_error,
+    _dotted_text,
+    _none_test,
+    _render,
+    _Scope,
+    _is_type_checking,
+    _syntax_error,
+)
 from forklint.noqa import NOQA_COMMENT, noqa_codes
-
-_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
-
 
 def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
     """Parse `source` (the bytes of `path`) into facts, or say where it does not parse."""
@@ -57,39 +63,6 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
         # LibCST's tree walks recurse once per nesting level: a long `a + b + ...`
         # chain (generated code) or deeply nested brackets exceed Python's limit.
         return ParseError(path, _TOO_DEEP, 1, 1)
-
-
-_TOO_DEEP = "cannot parse: the code is nested too deeply (a very long expression chain or deeply nested brackets)"
-
-
-_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
-
-
-def _syntax_error(path: str, error: cst.ParserSyntaxError) -> ParseError:
-    """Where the parser stopped, with a short reason (not a list of 40 tokens)."""
-    line, col, reason = error.raw_line, error.raw_column + 1, error.message
-    found = _ERROR_AT.search(error.message)
-    if found:  # the native parser puts the real position in its message
-        line, col, reason = int(found.group(1)), int(found.group(2)) + 1, found.group(3)
-    if reason.startswith("expected one of") and reason.count(",") > 3:
-        reason = "invalid syntax (a syntax error, or Python 2 code)"
-    return ParseError(path, f"cannot parse: {reason}", max(line, 1), max(col, 1))
-
-
-@dataclass
-class _Scope:
-    kind: str  # "module" | "class" | "function"
-    qualname: str
-    calls: list[Call] = field(default_factory=list)
-    imports: list[Import] = field(default_factory=list)
-    assigns: list[Assign] = field(default_factory=list)
-    returns: list[Val] = field(default_factory=list)
-    global_names: list[str] = field(default_factory=list)
-    local_defs: list[str] = field(default_factory=list)
-    lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
-    methods: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)
-    loops: int = 0  # how many loops (or comprehensions) of this scope we are inside
 
 
 class _Collector(cst.CSTVisitor):
@@ -486,44 +459,6 @@ class _Collector(cst.CSTVisitor):
         )
 
 
-_OPERATORS = {
-    cst.Divide: "/", cst.Add: "+", cst.Modulo: "%", cst.Multiply: "*", cst.Subtract: "-",
-    cst.FloorDivide: "//", cst.BitOr: "|",
-}
-
-
-def _dotted_text(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted_text(node.value)}.{node.attr.value}"
-    return ""
-
-
-def _alias_name(alias: cst.ImportAlias) -> str | None:
-    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return None
-
-
-def _render(value: Val) -> str:
-    """A short rendering of a callee for messages (`Queue(...).enqueue`), without
-    generating code from the tree, which would cost a walk of the node."""
-    if isinstance(value, Dotted):
-        return value.name.replace("[]", "[...]")
-    if isinstance(value, Call):
-        return f"{_render(value.func)}(...)"
-    if isinstance(value, Attr):
-        return f"{_render(value.value)}.{value.attr}"
-    return "<expression>"
-
-
-def _is_type_checking(test: cst.BaseExpression) -> bool:
-    if isinstance(test, cst.Name):
-        return test.value == "TYPE_CHECKING"
-    return isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING"
-
-
 def _is_main_guard(test: cst.BaseExpression) -> bool:
     if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
         return False
@@ -531,29 +466,3 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
     strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
     return bool(names and strings)
-
-
-def _none_test(test: cst.BaseExpression) -> str | None:
-    """The name tested in `if x is None:` or `if not x:`, else None."""
-    if (
-        isinstance(test, cst.Comparison)
-        and isinstance(test.left, cst.Name)
-        and len(test.comparisons) == 1
-        and isinstance(test.comparisons[0].operator, cst.Is)
-        and isinstance(test.comparisons[0].comparator, cst.Name)
-        and test.comparisons[0].comparator.value == "None"
-    ):
-        return test.left.value
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
-        return test.expression.value
-    return None
-
-
-def _catches_import_error(handler_type: cst.BaseExpression | None) -> bool:
-    if handler_type is None:
-        return False
-    if isinstance(handler_type, cst.Name):
-        return handler_type.value in _IMPORT_ERRORS
-    if isinstance(handler_type, cst.Tuple):
-        return any(_catches_import_error(el.value) for el in handler_type.elements)
-    return False
