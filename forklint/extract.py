@@ -65,8 +65,9 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
             positions: Positions = AstPositions(source, text)
             walk.check_numbering(positions)  # type: ignore[arg-type]
             walk.place(positions)
-        except (SyntaxError, ValueError, MemoryError, Misaligned):
-            # Syntax newer than this Python's `ast`, or numbering that does not line up.
+        except (SyntaxError, ValueError, MemoryError, RecursionError, Misaligned):
+            # Syntax newer than this Python's `ast`, nesting its compiler refuses, or
+            # numbering that does not line up.
             walk.place(MetadataPositions(module))
         return walk.result(is_package, noqa_comments(text, module))
     except RecursionError:

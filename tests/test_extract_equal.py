@@ -89,6 +89,22 @@ def test_shapes_give_equal_facts(name: str) -> None:
     assert new == old
 
 
+ENCODED_SHAPES = {
+    "carriage returns alone": b"x = f()\rdef g():\r    return h()\r",
+    "byte order mark": "\ufeffx = f('\u00e9')\ny = g()\n".encode("utf-8"),
+    "latin-1 cookie": "# -*- coding: latin-1 -*-\nx = f('\u00e9') ; y = g()\n".encode("latin-1"),
+    "form feed": b"x = f()\n\x0c\ndef g():\n    return h()\n",
+    "tabs": b"if x:\n\ty = f()\n\tz = g(); w = k()\n",
+    "deep brackets": ("x = " + "(" * 150 + "f()" + ")" * 150 + "\n").encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENCODED_SHAPES))
+def test_encodings_and_line_ends_give_equal_facts(name: str) -> None:
+    data = ENCODED_SHAPES[name]
+    assert extract.parse_source("m.py", data) == reference.parse_source("m.py", data)
+
+
 def test_a_syntax_error_is_reported_the_same() -> None:
     old, new = both("def f(:\n    pass\n")
     assert new == old
