@@ -2,16 +2,23 @@
 
 This is the only module that reads LibCST trees for analysis: one parse, one walk,
 plain data out. Everything downstream reads facts.
+
+The walk reads node fields directly and descends only into the fields that can hold a
+fact (`cst_fields.py`): no `CSTVisitor` dispatch, which rebuilds every node it visits,
+and no `PositionProvider`, which generates the whole tree's code again to learn where
+nodes are. Positions come from `positions.py`: the walk numbers the nodes it keeps in
+source order and fills their positions in when it is done.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
+from .cst_fields import CHILD_FIELDS
 from .facts import (
     OTHER,
     Assign,
@@ -33,7 +40,8 @@ from .facts import (
     Seq,
     Val,
 )
-from .noqa import NOQA_COMMENT, noqa_codes
+from .positions import NUMBERED, Anchor, AstPositions, MetadataPositions, Misaligned, Positions, noqa_comments
+from .sources import decode
 
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 
@@ -48,14 +56,23 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
         return ParseError(path, f"cannot parse: {error}", 1, 1)
     except RecursionError:
         return ParseError(path, _TOO_DEEP, 1, 1)
+    is_package = path.endswith("__init__.py") or path.endswith("__init__.pyi")
+    text = decode(source)
     try:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        collector = _Collector(path)
-        wrapper.visit(collector)
-        return collector.result(is_package=path.endswith("__init__.py") or path.endswith("__init__.pyi"))
+        walk = _Walk(path)
+        walk.walk(module)
+        try:
+            positions: Positions = AstPositions(source, text)
+            walk.check_numbering(positions)  # type: ignore[arg-type]
+            walk.place(positions)
+        except (SyntaxError, ValueError, MemoryError, RecursionError, Misaligned):
+            # Syntax newer than this Python's `ast`, nesting its compiler refuses, or
+            # numbering that does not line up.
+            walk.place(MetadataPositions(module))
+        return walk.result(is_package, noqa_comments(text, module))
     except RecursionError:
-        # LibCST's tree walks recurse once per nesting level: a long `a + b + ...`
-        # chain (generated code) or deeply nested brackets exceed Python's limit.
+        # Walks recurse once per nesting level: a long `a + b + ...` chain (generated
+        # code) or deeply nested brackets exceed Python's limit.
         return ParseError(path, _TOO_DEEP, 1, 1)
 
 
@@ -92,31 +109,138 @@ class _Scope:
     loops: int = 0  # how many loops (or comprehensions) of this scope we are inside
 
 
-class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+# Per node type, the fields the walk descends into (types this LibCST lacks are left out).
+_FIELDS: dict[type, tuple[str, ...]] = {
+    getattr(cst, name): fields for name, fields in CHILD_FIELDS.items() if hasattr(cst, name)
+}
+_SEQUENCES = (tuple, list)
+_TARGET_TYPES = (cst.Name, cst.Attribute, cst.Subscript)
+
+
+class _Walk:
+    """One pass over a module that builds its facts.
+
+    It reaches nodes in source order (`_FIELDS` is LibCST's visiting order) and acts on
+    the same nodes at the same moments as a `CSTVisitor` with `visit_*` methods would,
+    so facts come out in the same order. Positions are not known during the walk:
+    each `Pos` is made empty and filled in by `place` once every kept node is numbered.
+    """
 
     def __init__(self, path: str) -> None:
-        super().__init__()
         self.path = path
         self.scopes: list[_Scope] = [_Scope("module", "")]
         self.functions: list[Function] = []
         self.classes: list[Class] = []
         self.events: list[Event] = []
-        self.noqa: list[tuple[int, tuple[str, ...] | None]] = []
         self.type_checking = 0
         self.guarded = 0
         self.main_only = 0
         self._statement_calls: set[int] = set()  # ids of calls that are whole statements
         self._blocks: list[int] = []  # the blocks we are inside (see `Assign.block`)
         self._block_count = 0
-        # Pending definitions, finished in leave_*; keyed by node identity.
-        self._pending: dict[int, dict[str, object]] = {}
+        # Source-order numbers of the kept nodes, by node identity, and how many of
+        # each kind were reached; the positions waiting for them.
+        self._ordinals: dict[int, int] = {}
+        self._counts = [0] * len(Anchor)
+        self._unplaced: list[tuple[Pos, Anchor, cst.CSTNode]] = []
+        # Assignment targets that are numbered when the walk reaches them, so that a
+        # walrus nested in a target (`a[(i := 0)], b = ...`) keeps source order.
+        self._targets: set[int] = set()
+        self._handlers: dict[type, Callable[[cst.CSTNode], None]] = {
+            cst.Call: self._on_call,  # type: ignore[dict-item]
+            cst.Name: self._on_name,  # type: ignore[dict-item]
+            cst.Attribute: self._on_target_candidate,
+            cst.Subscript: self._on_target_candidate,
+            cst.Expr: self._on_expr,  # type: ignore[dict-item]
+            cst.IndentedBlock: self._on_block,
+            cst.SimpleStatementSuite: self._on_block,
+            cst.Assign: self._on_assign,  # type: ignore[dict-item]
+            cst.AugAssign: self._on_aug_assign,  # type: ignore[dict-item]
+            cst.AnnAssign: self._on_ann_assign,  # type: ignore[dict-item]
+            cst.WithItem: self._on_with_item,  # type: ignore[dict-item]
+            cst.NamedExpr: self._on_named_expr,  # type: ignore[dict-item]
+            cst.CompFor: self._on_comp_for,  # type: ignore[dict-item]
+            cst.For: self._on_for,  # type: ignore[dict-item]
+            cst.While: self._on_while,  # type: ignore[dict-item]
+            cst.Return: self._on_return,  # type: ignore[dict-item]
+            cst.Global: self._on_global,  # type: ignore[dict-item]
+            cst.Import: self._on_import,  # type: ignore[dict-item]
+            cst.ImportFrom: self._on_import_from,  # type: ignore[dict-item]
+            cst.If: self._on_if,  # type: ignore[dict-item]
+            cst.Try: self._on_try,  # type: ignore[dict-item]
+            cst.FunctionDef: self._on_function,  # type: ignore[dict-item]
+            cst.ClassDef: self._on_class,  # type: ignore[dict-item]
+        }
+
+    # -- the walk ----------------------------------------------------------------------
+
+    def walk(self, node: cst.CSTNode) -> None:
+        handler = self._handlers.get(type(node))
+        if handler is not None:
+            handler(node)
+        else:
+            self.children(node)
+
+    def children(self, node: cst.CSTNode) -> None:
+        for name in _FIELDS.get(type(node), ()):
+            child = getattr(node, name)
+            if type(child) in _SEQUENCES:
+                for item in child:
+                    self.walk(item)
+            elif child is not None:  # a node (`walk` ignores anything else it is given)
+                self.walk(child)
+
+    def count_only(self, node: cst.CSTNode) -> None:
+        """Number the kept nodes under `node` without taking facts from them: parts a
+        definition does not analyse (return annotations, type parameters) and guards
+        that are tests only (`if TYPE_CHECKING:`), which `ast` still holds."""
+        kind = type(node)
+        if kind is cst.Call:
+            self._number(node, Anchor.CALL)
+        elif kind is cst.NamedExpr or kind is cst.CompFor:
+            self._mark_targets(node.target)  # type: ignore[attr-defined]
+        elif id(node) in self._targets:
+            self._number(node, Anchor.TARGET)
+        for name in _FIELDS.get(kind, ()):
+            child = getattr(node, name)
+            if type(child) in _SEQUENCES:
+                for item in child:
+                    self.count_only(item)
+            elif child is not None:
+                self.count_only(child)
+
+    # -- positions ---------------------------------------------------------------------
+
+    def _number(self, node: cst.CSTNode, anchor: Anchor) -> None:
+        self._ordinals[id(node)] = self._counts[anchor]
+        self._counts[anchor] += 1
+
+    def pos(self, anchor: Anchor, node: cst.CSTNode) -> Pos:
+        """The position of `node`, filled in by `place` when the walk is done."""
+        # Facts are frozen; a `Pos` is made without fields and given them in `place`,
+        # before any fact is compared, hashed or leaves this module.
+        pos = Pos.__new__(Pos)
+        self._unplaced.append((pos, anchor, node))
+        return pos
+
+    def check_numbering(self, positions: AstPositions) -> None:
+        """Raise Misaligned unless the walk reached as many nodes of each kind as `ast` holds."""
+        for anchor in NUMBERED:
+            if self._counts[anchor] != positions.count(anchor):
+                raise Misaligned(anchor.name)
+
+    def place(self, positions: Positions) -> None:
+        """Give every position made during the walk its line and columns."""
+        ordinals = self._ordinals
+        try:
+            spans = [positions.span(anchor, ordinals[id(node)], node) for _, anchor, node in self._unplaced]
+        except (KeyError, IndexError) as error:
+            raise Misaligned(str(error)) from None
+        for (pos, _, _), (line, col, end_line, end_col) in zip(self._unplaced, spans):
+            pos.__dict__.update(line=line, col=col, end_line=end_line, end_col=end_col)
+        self._unplaced = []
 
     # -- helpers -------------------------------------------------------------------
-
-    def pos(self, node: cst.CSTNode) -> Pos:
-        span = self.get_metadata(PositionProvider, node)
-        return Pos(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
 
     @property
     def scope(self) -> _Scope:
@@ -135,66 +259,71 @@ class _Collector(cst.CSTVisitor):
 
     def value(self, node: cst.BaseExpression | None) -> Val:
         """Turn an expression into the small value language of `facts`."""
+        # Exact type tests, most frequent first: these node classes have no subclasses,
+        # and `isinstance` against LibCST's abstract bases costs far more.
+        kind = type(node)
+        if kind is cst.Name:
+            name = node.value  # type: ignore[union-attr]
+            if name in _CONSTANT_NAMES:
+                return Const(_CONSTANT_NAMES[name])
+            return Dotted(name)
+        if kind is cst.Attribute:
+            base = self.value(node.value)  # type: ignore[union-attr]
+            if isinstance(base, Dotted):
+                return Dotted(f"{base.name}.{node.attr.value}")  # type: ignore[union-attr]
+            return Attr(base, node.attr.value)  # type: ignore[union-attr]
+        if kind is cst.Call:
+            return self.call(node)  # type: ignore[arg-type]
+        if kind is cst.SimpleString or kind is cst.ConcatenatedString:
+            evaluated = _string_value(node)  # type: ignore[arg-type]
+            return Const(evaluated) if evaluated is not None else OTHER
         if node is None:
             return OTHER
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return Const({"True": True, "False": False, "None": None}[node.value])
-            return Dotted(node.value)
-        if isinstance(node, cst.Attribute):
-            base = self.value(node.value)
-            if isinstance(base, Dotted):
-                return Dotted(f"{base.name}.{node.attr.value}")
-            return Attr(base, node.attr.value)
-        if isinstance(node, cst.Call):
-            return self.call(node)
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            evaluated = node.evaluated_value
-            return Const(evaluated) if evaluated is not None else OTHER
-        if isinstance(node, cst.Integer):
-            return Const(int(node.value.replace("_", ""), 0) if node.value[:2].lower() in ("0x", "0o", "0b") else int(node.value.replace("_", "")))
-        if isinstance(node, cst.Float):
-            return Const(float(node.value.replace("_", "")))
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            return Seq(tuple(self.value(el.value) for el in node.elements))
-        if isinstance(node, cst.Dict):
+        if kind is cst.Integer:
+            text = node.value  # type: ignore[union-attr]
+            return Const(int(text.replace("_", ""), 0) if text[:2].lower() in ("0x", "0o", "0b") else int(text.replace("_", "")))
+        if kind is cst.Float:
+            return Const(float(node.value.replace("_", "")))  # type: ignore[union-attr]
+        if kind is cst.List or kind is cst.Tuple or kind is cst.Set:
+            return Seq(tuple(self.value(el.value) for el in node.elements))  # type: ignore[union-attr]
+        if kind is cst.Dict:
             items = []
             others = []
-            for el in node.elements:
-                if isinstance(el, cst.DictElement):
+            for el in node.elements:  # type: ignore[union-attr]
+                if type(el) is cst.DictElement:
                     key = self.value(el.key)
                     if isinstance(key, Const) and isinstance(key.value, str):
                         items.append((key.value, self.value(el.value)))
                     else:  # `{Kind.A: handle_a}`: dispatch tables keyed by enums
                         others.append(self.value(el.value))
             return Mapping(tuple(items), tuple(others))
-        if isinstance(node, cst.Subscript):
-            base = self.value(node.value)
+        if kind is cst.Subscript:
+            base = self.value(node.value)  # type: ignore[union-attr]
             if isinstance(base, Dotted):
                 return Dotted(f"{base.name}[]")
             index = None
-            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                key = self.value(node.slice[0].slice.value)
+            if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:  # type: ignore[union-attr]
+                key = self.value(node.slice[0].slice.value)  # type: ignore[union-attr]
                 index = key.value if isinstance(key, Const) and type(key.value) is int else None
             return Item(base, index)
-        if isinstance(node, cst.Await):
-            return self.value(node.expression)
-        if isinstance(node, cst.IfExp):
-            return Either((self.value(node.body), self.value(node.orelse)))
-        if isinstance(node, cst.BooleanOperation):
-            return Either((self.value(node.left), self.value(node.right)))
-        if isinstance(node, cst.BinaryOperation):
-            return Operation(_OPERATORS.get(type(node.operator), "?"), (self.value(node.left), self.value(node.right)))
-        if isinstance(node, cst.FormattedString):
+        if kind is cst.Await:
+            return self.value(node.expression)  # type: ignore[union-attr]
+        if kind is cst.IfExp:
+            return Either((self.value(node.body), self.value(node.orelse)))  # type: ignore[union-attr]
+        if kind is cst.BooleanOperation:
+            return Either((self.value(node.left), self.value(node.right)))  # type: ignore[union-attr]
+        if kind is cst.BinaryOperation:
+            return Operation(_OPERATORS.get(type(node.operator), "?"), (self.value(node.left), self.value(node.right)))  # type: ignore[union-attr]
+        if kind is cst.FormattedString:
             parts: list[Val] = []
-            for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
+            for part in node.parts:  # type: ignore[union-attr]
+                if type(part) is cst.FormattedStringText:
                     parts.append(Const(part.value))
-                elif isinstance(part, cst.FormattedStringExpression):
+                elif type(part) is cst.FormattedStringExpression:
                     parts.append(self.value(part.expression))
             return Operation("f", tuple(parts))
-        if isinstance(node, cst.NamedExpr):
-            return self.value(node.value)
+        if kind is cst.NamedExpr:
+            return self.value(node.value)  # type: ignore[union-attr]
         return OTHER
 
     def call(self, node: cst.Call) -> Call:
@@ -207,16 +336,24 @@ class _Collector(cst.CSTVisitor):
                 args.append(self.value(arg.value))
         func = self.value(node.func)
         source = _render(func)
-        return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0,
+        return Call(func, tuple(args), tuple(kwargs), self.pos(Anchor.CALL, node), source, self.scope.loops > 0,
                     id(node) in self._statement_calls, tuple(self._blocks),
                     any(arg.star for arg in node.args))
 
-    # -- comments --------------------------------------------------------------------
+    # -- calls -------------------------------------------------------------------------
 
-    def visit_Comment(self, node: cst.Comment) -> None:
-        match = NOQA_COMMENT.search(node.value)
-        if match:
-            self.noqa.append((self.pos(node).line, noqa_codes(match)))
+    def _on_call(self, node: cst.Call) -> None:
+        self._number(node, Anchor.CALL)
+        call = self.call(node)
+        if self._at_module_level():
+            self._event("call", len(self.scope.calls))
+        self.scope.calls.append(call)
+        self.children(node)
+
+    def _on_expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self._statement_calls.add(id(node.value))
+        self.children(node)
 
     # -- imports ---------------------------------------------------------------------
 
@@ -225,15 +362,17 @@ class _Collector(cst.CSTVisitor):
             self._event("import", len(self.scope.imports))
         self.scope.imports.append(imp)
 
-    def visit_Import(self, node: cst.Import) -> None:
-        pos = self.pos(node)
+    def _on_import(self, node: cst.Import) -> None:
+        self._number(node, Anchor.IMPORT)
+        pos = self.pos(Anchor.IMPORT, node)
         for alias in node.names:
             module = _dotted_text(alias.name)
             asname = _alias_name(alias)
             self._add_import(Import(module, 0, None, asname, pos, self.type_checking > 0, self.guarded > 0))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        pos = self.pos(node)
+    def _on_import_from(self, node: cst.ImportFrom) -> None:
+        self._number(node, Anchor.IMPORT)
+        pos = self.pos(Anchor.IMPORT, node)
         module = _dotted_text(node.module) if node.module is not None else ""
         level = len(node.relative)
         if isinstance(node.names, cst.ImportStar):
@@ -245,50 +384,58 @@ class _Collector(cst.CSTVisitor):
 
     # -- guards: TYPE_CHECKING, __main__, try/except ImportError --------------------
 
-    def visit_If(self, node: cst.If) -> bool:
+    def _on_if(self, node: cst.If) -> None:
+        self._number(node, Anchor.IF)
         test = node.test
         if _is_type_checking(test):
+            self.count_only(test)
             self.type_checking += 1
-            node.body.visit(self)
+            self.walk(node.body)
             self.type_checking -= 1
             if node.orelse is not None:
-                node.orelse.visit(self)
-            return False
+                self.walk(node.orelse)
+            return
         if self._at_module_level() and _is_main_guard(test):
+            self.count_only(test)
             self.main_only += 1
-            node.body.visit(self)
+            self.walk(node.body)
             self.main_only -= 1
             if node.orelse is not None:
-                node.orelse.visit(self)
-            return False
+                self.walk(node.orelse)
+            return
         if self.scope.kind == "function":
             name = _none_test(test)
             if name is not None and name in self.scope.global_names:
-                self.scope.lazy_globals.append((name, self.pos(test)))
-        return True
+                self.scope.lazy_globals.append((name, self.pos(Anchor.IF, node)))
+        self.children(node)
 
-    def visit_Try(self, node: cst.Try) -> bool:
+    def _on_try(self, node: cst.Try) -> None:
         catches_import = any(_catches_import_error(h.type) for h in node.handlers)
         if catches_import:
             self.guarded += 1
-        node.body.visit(self)
+        self.walk(node.body)
         if catches_import:
             self.guarded -= 1
         for handler in node.handlers:
-            handler.visit(self)
+            self.walk(handler)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         if node.finalbody is not None:
-            node.finalbody.visit(self)
-        return False
+            self.walk(node.finalbody)
 
     # -- definitions -----------------------------------------------------------------
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+    def _on_function(self, node: cst.FunctionDef) -> None:
+        self._number(node, Anchor.FUNCTION)
         # Decorators and parameter defaults run in the enclosing scope, at definition.
         for decorator in node.decorators:
-            decorator.visit(self)
-        node.params.visit(self)
+            self.walk(decorator)
+        type_parameters = getattr(node, "type_parameters", None)
+        if type_parameters is not None:
+            self.count_only(type_parameters)
+        self.walk(node.params)
+        if node.returns is not None:
+            self.count_only(node.returns)
         qualname = self._qualname(node.name.value)
         outer = self.scope
         if outer.kind == "class":
@@ -296,19 +443,12 @@ class _Collector(cst.CSTVisitor):
         elif outer.kind == "function":
             outer.local_defs.append(node.name.value)
         self._event("def", -1, qualname)
-        self._pending[id(node)] = {
-            "class_name": outer.qualname if outer.kind == "class" else None,
-            "decorators": tuple(self.value(d.decorator) for d in node.decorators),
-        }
+        class_name = outer.qualname if outer.kind == "class" else None
+        decorators = tuple(self.value(d.decorator) for d in node.decorators)
         self.scopes.append(_Scope("function", qualname))
-        node.body.visit(self)
-        self._finish_function(node)
-        return False
-
-    def _finish_function(self, original_node: cst.FunctionDef) -> None:
+        self.walk(node.body)
         scope = self.scopes.pop()
-        extra = self._pending.pop(id(original_node))
-        params = original_node.params
+        params = node.params
         names = [p.name.value for p in (*params.posonly_params, *params.params)]
         if isinstance(params.star_arg, cst.Param):
             names.append(params.star_arg.name.value)
@@ -323,12 +463,12 @@ class _Collector(cst.CSTVisitor):
         self.functions.append(
             Function(
                 qualname=scope.qualname,
-                name_pos=self.pos(original_node.name),
-                pos=self.pos(original_node),
-                decorators=extra["decorators"],  # type: ignore[arg-type]
+                name_pos=self.pos(Anchor.FUNCTION_NAME, node),
+                pos=self.pos(Anchor.FUNCTION, node),
+                decorators=decorators,
                 params=tuple(names),
-                class_name=extra["class_name"],  # type: ignore[arg-type]
-                is_async=original_node.asynchronous is not None,
+                class_name=class_name,
+                is_async=node.asynchronous is not None,
                 calls=tuple(scope.calls),
                 imports=tuple(scope.imports),
                 assigns=tuple(scope.assigns),
@@ -341,32 +481,30 @@ class _Collector(cst.CSTVisitor):
             )
         )
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+    def _on_class(self, node: cst.ClassDef) -> None:
+        self._number(node, Anchor.CLASS)
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
+        type_parameters = getattr(node, "type_parameters", None)
+        if type_parameters is not None:
+            self.count_only(type_parameters)
         for arg in (*node.bases, *node.keywords):
-            arg.visit(self)
+            self.walk(arg)
         qualname = self._qualname(node.name.value)
         if self.scope.kind == "function":
             self.scope.local_defs.append(node.name.value)
         self._event("class", -1, qualname)
         self.scopes.append(_Scope("class", qualname))
-        node.body.visit(self)
-        self._finish_class(node)
-        return False
-
-    def _finish_class(self, original_node: cst.ClassDef) -> None:
+        self.walk(node.body)
         scope = self.scopes.pop()
         self.classes.append(
             Class(
                 qualname=scope.qualname,
-                name_pos=self.pos(original_node.name),
-                pos=self.pos(original_node),
-                bases=tuple(self.value(b.value) for b in original_node.bases),
-                keywords=tuple(
-                    (k.keyword.value, self.value(k.value)) for k in original_node.keywords if k.keyword
-                ),
-                decorators=tuple(self.value(d.decorator) for d in original_node.decorators),
+                name_pos=self.pos(Anchor.CLASS_NAME, node),
+                pos=self.pos(Anchor.CLASS, node),
+                bases=tuple(self.value(b.value) for b in node.bases),
+                keywords=tuple((k.keyword.value, self.value(k.value)) for k in node.keywords if k.keyword),
+                decorators=tuple(self.value(d.decorator) for d in node.decorators),
                 assigns=tuple(scope.assigns),
                 calls=tuple(scope.calls),
                 methods=tuple(scope.methods),
@@ -376,53 +514,51 @@ class _Collector(cst.CSTVisitor):
 
     # -- loops: a call in one may run many times ---------------------------------------
 
-    def visit_For(self, node: cst.For) -> None:
+    def _on_for(self, node: cst.For) -> None:
+        self._mark_targets(node.target)
         self._assign(node.target, Item(self.value(node.iter)))
         self.scope.loops += 1
-
-    def leave_For(self, original_node: cst.For) -> None:
+        self.children(node)
         self.scope.loops -= 1
 
-    def visit_While(self, node: cst.While) -> None:
+    def _on_while(self, node: cst.While) -> None:
         self.scope.loops += 1
-
-    def leave_While(self, original_node: cst.While) -> None:
+        self.children(node)
         self.scope.loops -= 1
 
-    def visit_CompFor(self, node: cst.CompFor) -> None:
+    def _on_comp_for(self, node: cst.CompFor) -> None:
+        self._mark_targets(node.target)
         self._assign(node.target, Item(self.value(node.iter)))
         self.scope.loops += 1
-
-    def leave_CompFor(self, original_node: cst.CompFor) -> None:
+        self.children(node)
         self.scope.loops -= 1
-
-    # -- statements inside any scope ---------------------------------------------------
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        if isinstance(node.value, cst.Call):
-            self._statement_calls.add(id(node.value))
-
-    def visit_Call(self, node: cst.Call) -> None:
-        call = self.call(node)
-        if self._at_module_level():
-            self._event("call", len(self.scope.calls))
-        self.scope.calls.append(call)
 
     # -- blocks: where an assignment reaches for sure ------------------------------------
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+    def _on_block(self, node: cst.CSTNode) -> None:
         self._block_count += 1
         self._blocks.append(self._block_count)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self.children(node)
         self._blocks.pop()
 
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        self._block_count += 1
-        self._blocks.append(self._block_count)
+    # -- assignments ---------------------------------------------------------------------
 
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        self._blocks.pop()
+    def _mark_targets(self, target: cst.BaseExpression) -> None:
+        """Note the names, attributes and subscripts `target` assigns to (`ast`'s Store)."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._mark_targets(el.value)
+        elif isinstance(target, _TARGET_TYPES):
+            self._targets.add(id(target))
+
+    def _on_name(self, node: cst.Name) -> None:
+        if id(node) in self._targets:
+            self._number(node, Anchor.TARGET)
+
+    def _on_target_candidate(self, node: cst.CSTNode) -> None:
+        if id(node) in self._targets:
+            self._number(node, Anchor.TARGET)
+        self.children(node)
 
     def _assign(self, target: cst.BaseExpression, value: Val) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -438,36 +574,49 @@ class _Collector(cst.CSTVisitor):
         if isinstance(dotted, Dotted):
             if self._at_module_level():
                 self._event("assign", len(self.scope.assigns))
-            self.scope.assigns.append(Assign(dotted.name, value, self.pos(target), tuple(self._blocks)))
+            self.scope.assigns.append(Assign(dotted.name, value, self.pos(Anchor.TARGET, target), tuple(self._blocks)))
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+    def _on_named_expr(self, node: cst.NamedExpr) -> None:
+        self._mark_targets(node.target)
         self._assign(node.target, self.value(node.value))
+        self.children(node)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def _on_assign(self, node: cst.Assign) -> None:
         value = self.value(node.value)
         for target in node.targets:
+            self._mark_targets(target.target)
             self._assign(target.target, value)
+        self.children(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def _on_aug_assign(self, node: cst.AugAssign) -> None:
+        self._mark_targets(node.target)  # numbered like any target, though not a fact
+        self.children(node)
+
+    def _on_ann_assign(self, node: cst.AnnAssign) -> None:
         if self.scope.kind == "class" and isinstance(node.target, cst.Name):
             self.scope.fields.append(node.target.value)
+        self._mark_targets(node.target)
         if node.value is not None:
             self._assign(node.target, self.value(node.value))
+        self.children(node)
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
+    def _on_with_item(self, node: cst.WithItem) -> None:
         if node.asname is not None:
+            self._mark_targets(node.asname.name)
             self._assign(node.asname.name, self.value(node.item))
+        self.children(node)
 
-    def visit_Return(self, node: cst.Return) -> None:
+    def _on_return(self, node: cst.Return) -> None:
         if node.value is not None:
             self.scope.returns.append(self.value(node.value))
+        self.children(node)
 
-    def visit_Global(self, node: cst.Global) -> None:
+    def _on_global(self, node: cst.Global) -> None:
         self.scope.global_names.extend(n.name.value for n in node.names)
 
     # -- result -------------------------------------------------------------------------
 
-    def result(self, is_package: bool) -> ModuleFacts:
+    def result(self, is_package: bool, noqa: tuple[tuple[int, tuple[str, ...] | None], ...]) -> ModuleFacts:
         # Definitions were appended when they finished; events refer to them by the
         # order they started, so renumber: sort by start position.
         functions = sorted(self.functions, key=lambda f: (f.pos.line, f.pos.col))
@@ -482,8 +631,41 @@ class _Collector(cst.CSTVisitor):
             functions=tuple(functions),
             classes=tuple(classes),
             events=tuple(self.events),
-            noqa=tuple(self.noqa),
+            noqa=noqa,
         )
+
+
+_CONSTANT_NAMES = {"True": True, "False": False, "None": None}
+
+
+def _string_value(node: cst.SimpleString | cst.ConcatenatedString | cst.FormattedString) -> str | bytes | None:
+    """`node.evaluated_value`, without compiling the literal when it needs no decoding."""
+    kind = type(node)
+    if kind is cst.SimpleString:
+        text = node.value  # type: ignore[union-attr]
+        # A str literal without escapes is its text between the quotes (`\r` is left to
+        # the compiler, which turns `\r\n` in a triple-quoted literal into `\n`).
+        if "\\" not in text and "\r" not in text:
+            first = text[0]
+            if first == '"' or first == "'" or ((first == "r" or first == "u" or first == "R" or first == "U") and text[1] in "'\""):
+                start = 1 if first in "rRuU" else 0
+                quotes = 3 if text.startswith(text[start] * 3, start) and len(text) - start >= 6 else 1
+                return text[start + quotes : -quotes]
+        return node.evaluated_value  # type: ignore[union-attr]
+    if kind is cst.ConcatenatedString:
+        # As LibCST's `ConcatenatedString.evaluated_value`, with the fast parts.
+        left, right = node.left, node.right  # type: ignore[union-attr]
+        if type(left) is cst.FormattedString or type(right) is cst.FormattedString:
+            return None
+        left_value, right_value = _string_value(left), _string_value(right)
+        if right_value is None:
+            return None
+        if isinstance(left_value, bytes) and isinstance(right_value, bytes):
+            return left_value + right_value
+        if isinstance(left_value, str) and isinstance(right_value, str):
+            return left_value + right_value
+        return None
+    return None
 
 
 _OPERATORS = {
@@ -529,7 +711,7 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
         return False
     sides = [test.left, test.comparisons[0].comparator]
     names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
-    strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
+    strings = [s for s in sides if isinstance(s, cst.SimpleString) and _string_value(s) == "__main__"]
     return bool(names and strings)
 
 

@@ -18,7 +18,7 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import __version__, extract
+from . import __version__, cst_fields, extract, positions
 from . import facts as facts_module
 from .facts import ModuleFacts, ParseError
 
@@ -33,7 +33,7 @@ def _toolchain() -> str:
     # The extractor's own code is part of the key, so a development checkout that
     # changes what facts hold never reads facts written by the previous code.
     code = hashlib.sha256()
-    for module in (extract, facts_module):
+    for module in (extract, positions, cst_fields, facts_module):
         code.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
     python = f"py{sys.version_info[0]}.{sys.version_info[1]}"
     return f"forklint-{__version__}-libcst-{libcst}-{python}-{code.hexdigest()[:12]}"
