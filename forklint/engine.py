@@ -112,6 +112,20 @@ def quiet_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+@contextmanager
+def no_collections() -> Iterator[None]:
+    """No garbage collection at all: for reading cached facts, which are frozen values
+    and cannot form cycles, so the collector would only scan them in vain (a third of
+    the time to read a 1,000-file project's cache)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def keep_out_of_sight() -> None:
     """Inside `quiet_gc()`: what is alive now (facts, read once, kept to the end of the
     run) is never scanned again by this run's collections."""
@@ -141,23 +155,24 @@ def all_facts(
     found: dict[Path, ModuleFacts | ParseError] = {}
     todo: list[tuple[Path, str]] = []
     items: list[tuple[str, bytes]] = []
-    for path in paths:
-        source = sources.overrides.get(resolved(path))
-        if source is None:
-            source = read_source(path)
-        if isinstance(source, ParseError):
-            found[path] = source
-            continue
-        if max_bytes is not None and len(source) > max_bytes:
-            found[path] = too_large(path, len(source), max_bytes)
-            continue
-        key = FactsCache.key(str(path), source) if cache else ""
-        cached = cache.get(key) if cache else None
-        if cached is not None:
-            found[path] = cached
-        else:
-            todo.append((path, key))
-            items.append((str(path), source))
+    with no_collections():
+        for path in paths:
+            source = sources.overrides.get(resolved(path))
+            if source is None:
+                source = read_source(path)
+            if isinstance(source, ParseError):
+                found[path] = source
+                continue
+            if max_bytes is not None and len(source) > max_bytes:
+                found[path] = too_large(path, len(source), max_bytes)
+                continue
+            key = FactsCache.key(str(path), source) if cache else ""
+            cached = cache.get(key) if cache else None
+            if cached is not None:
+                found[path] = cached
+            else:
+                todo.append((path, key))
+                items.append((str(path), source))
     workers = min(usable_cpus(), len(todo) // (PARALLEL_MIN_FILES // 2) or 1)
     with quiet_gc():
         if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
