@@ -115,8 +115,8 @@ def quiet_gc() -> Iterator[None]:
 @contextmanager
 def no_collections() -> Iterator[None]:
     """No garbage collection at all: for reading cached facts, which are frozen values
-    and cannot form cycles, so the collector would only scan them in vain (a third of
-    the time to read a 1,000-file project's cache)."""
+    and cannot form cycles, so the collector would only scan them in vain. Freeze them
+    (`keep_out_of_sight`) before leaving, or the first collection after scans them all."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -173,6 +173,7 @@ def all_facts(
             else:
                 todo.append((path, key))
                 items.append((str(path), source))
+        keep_out_of_sight()  # before the collector is back: its next pass would scan them all
     workers = min(usable_cpus(), len(todo) // (PARALLEL_MIN_FILES // 2) or 1)
     with quiet_gc():
         if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
