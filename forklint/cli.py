@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -51,8 +51,39 @@ class _FormatChoice(click.Choice):
         pass
 
 
+# Set when this process is the command (its own argv, not a caller's list): it ends with
+# the run, so what the run built is left for the OS to reclaim (see `_Forklint.main`).
+_ENDS_WITH_THE_RUN = False
+
+
 class _Forklint(click.Group):
     """`forklint PATH...` is `forklint check PATH...`; `rule` and `rules` document."""
+
+    def main(self, args: list[str] | None = None, *rest: Any, **options: Any) -> Any:
+        """Run as click does; when this process is the command, exit without freeing.
+
+        Freeing a 1,000-file project's facts and linked project object by object took
+        ~0.15 s at exit: the run's output is flushed and the process ends at once, as
+        mypy does. Called with `args` (tests, callers), it returns and exits as click does.
+        """
+        global _ENDS_WITH_THE_RUN
+        if args is not None:
+            return super().main(args, *rest, **options)
+        _ENDS_WITH_THE_RUN = True
+        try:
+            super().main(None, *rest, **options)
+            code: object = 0
+        except SystemExit as done:
+            code = done.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+            code = 1
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: nothing more can be said
+            pass
+        os._exit(code or 0)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or args[0] not in self.commands:
@@ -168,16 +199,18 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     `forklint PATH...` is short for `forklint check PATH...`. Also: `forklint rules`
     lists the rules, `forklint rule FRK101` prints one rule's page.
     """
-    from .add_noqa import add_noqa as add_noqa_comments
-    from .baseline import BaselineError, drop_baselined, write_baseline
+    from .baseline import BaselineError  # (no LibCST: the fixer and add_noqa load it, when asked for)
     from .catalogue import CatalogueError
     from .config import ConfigError
     from .engine import display_path, lint_paths
-    from .fix import MAX_PASSES, fix_loop, unified_diff
     from .grouping import group_findings
     from .report import write_report
     from .sources import Sources
 
+    if _ENDS_WITH_THE_RUN:
+        from .engine import hold_until_exit
+
+        hold_until_exit()
     targets, sources = _targets(paths, stdin_filename, add_noqa)
     try:
         overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child,
@@ -185,6 +218,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         if apply_fixes or show_diff:
             if stdin_filename is not None:
                 raise click.UsageError("--fix and --diff cannot rewrite stdin")
+            from .fix import MAX_PASSES, fix_loop, unified_diff
+
             warnings: list[str] = []
 
             def lint(overlay: dict[Path, bytes]) -> list[Diagnostic]:
@@ -212,13 +247,19 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                             cache_dir=cache_dir, use_cache=not no_cache,
                             fix_edits=output_format in ("json", "json-lines", "sarif"))
         if write_baseline_file is not None:
+            from .baseline import write_baseline
+
             recorded = write_baseline(write_baseline_file, result.diagnostics, sources)
             click.echo(f"forklint: recorded {_count(recorded, 'finding')} in {write_baseline_file}", err=True)
             sys.exit(0)
         diagnostics, baselined = result.diagnostics, 0
         if baseline_file is not None:
+            from .baseline import drop_baselined
+
             diagnostics, baselined = drop_baselined(diagnostics, baseline_file, sources)
         if add_noqa:  # every site, so that each is silenced
+            from .add_noqa import add_noqa as add_noqa_comments
+
             added = add_noqa_comments(diagnostics)
             click.echo(f"forklint: added {_count(added.comments, 'noqa comment')} in {_count(added.files, 'file')}"
                        + (f"; {len(added.skipped)} on lines that cannot take a comment" if added.skipped else ""),

@@ -4,12 +4,13 @@ Only facts are cached — what one parse of one file yields, which depends on no
 but the file's bytes and the extractor. Linking, rules, the catalogue and the config
 run on every invocation, so editing a catalogue entry or a config key can never be
 served a stale result. The key still carries forklint's, LibCST's and Python's
-versions and a hash of the extractor's code: a new extractor must not read facts an
-old one wrote.
+versions and a hash of forklint's code: a new extractor must not read facts an old
+one wrote.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -17,12 +18,15 @@ import sys
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
 
-from . import __version__, cst_fields, extract, positions
-from . import facts as facts_module
+from . import __version__
 from .facts import ModuleFacts, ParseError
 
 CACHE_DIR_NAME = ".forklint_cache"
+_PACKAGE = Path(__file__).resolve().parent
+# The modules whose code decides what facts hold.
+_EXTRACTION = ("extract.py", "positions.py", "cst_fields.py", "facts.py", "facts_cache.py")
 
 
 def _toolchain() -> str:
@@ -30,13 +34,66 @@ def _toolchain() -> str:
         libcst = version("libcst")
     except PackageNotFoundError:  # pragma: no cover
         libcst = "?"
-    # The extractor's own code is part of the key, so a development checkout that
-    # changes what facts hold never reads facts written by the previous code.
+    # The extraction's own code is part of the key, so a development checkout that
+    # changes what facts hold never reads facts written by the previous code. Read as
+    # bytes by name: importing the extractor to find its files would load LibCST on
+    # runs that parse nothing.
     code = hashlib.sha256()
-    for module in (extract, positions, cst_fields, facts_module):
-        code.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
+    for module in sorted(_PACKAGE / name for name in _EXTRACTION):
+        code.update(module.relative_to(_PACKAGE).as_posix().encode() + b"\0" + module.read_bytes())
     python = f"py{sys.version_info[0]}.{sys.version_info[1]}"
     return f"forklint-{__version__}-libcst-{libcst}-{python}-{code.hexdigest()[:12]}"
+
+
+_T = TypeVar("_T")
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a facts class's field names, in order
+
+
+def shared(facts: _T) -> _T:
+    """`facts` with each value held once: equal parts (`Dotted("self")`, a `Pos`, a
+    name) become one object.
+
+    Facts are frozen values, so equal parts are interchangeable. A file's facts repeat
+    most of theirs (netbox: 1.8 M objects over 765 files): held once, they unpickle in
+    half the time from the cache, cross from the parse workers faster and take less
+    memory. Applied to every parse, cached or not, so a cold run and a warm one see
+    the same objects. A part is keyed by its type and its (already shared) fields'
+    identities, so each is hashed once; 1 and True, 0.0 and -0.0 stay apart.
+    """
+    memo: dict[object, object] = {}
+
+    def share(value: object) -> object:
+        kind = type(value)
+        if kind is str or kind is int:
+            return memo.setdefault((kind, value), value)
+        if kind is tuple:
+            items = tuple(map(share, value))  # type: ignore[call-overload]
+            return memo.setdefault((tuple, *map(id, items)), items)
+        names = _FIELDS.get(kind)
+        if names is None:
+            if not dataclasses.is_dataclass(value):
+                return value  # None, bool, float, bytes: small or singletons
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        held = getattr(value, "__dict__", None)
+        if held is not None:
+            fields = [share(held[name]) for name in names]
+        else:  # __slots__
+            fields = [share(getattr(value, name)) for name in names]
+        key = (kind, *map(id, fields))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = object.__new__(kind)
+            if held is not None:
+                found.__dict__.update(zip(names, fields))
+            else:
+                for name, field in zip(names, fields):
+                    object.__setattr__(found, name, field)
+        return found
+
+    try:
+        return share(facts)  # type: ignore[return-value]
+    except RecursionError:  # a value nested deeper than the interpreter recurses: kept as is
+        return facts
 
 
 class FactsCache:

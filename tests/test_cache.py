@@ -93,3 +93,40 @@ def test_many_files_are_parsed_in_parallel_in_a_stable_order(tmp_path: Path) -> 
     parallel = all_facts(paths, Sources(), None)
     assert list(parallel) == paths
     assert all(parallel[p] == all_facts([p], Sources(), None)[p] for p in paths[:5])
+
+
+def _objects(value: object) -> int:
+    """How many distinct objects (by identity) a facts graph holds."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        stack.extend(item.__dict__.values() if hasattr(item, "__dict__") else item if isinstance(item, tuple) else ())
+    return len(seen)
+
+
+def test_equal_parts_of_a_files_facts_are_one_object(tmp_path: Path) -> None:
+    from forklint.facts import Const, Dotted, Seq
+    from forklint.facts_cache import shared
+
+    parts = Seq((Dotted("self"), Dotted("self"), Const(1), Const(True), Const(0.0), Const(-0.0), Seq((Dotted("self"),))))
+    one = shared(parts)
+    assert one == parts
+    assert one.items[0] is one.items[1] is one.items[6].items[0]
+    assert type(one.items[3].value) is bool and one.items[2] is not one.items[3]  # 1 == True, but not the same
+    assert str(one.items[5].value) == "-0.0"  # -0.0 == 0.0, but not the same
+
+    # A parsed file's facts, as the run uses them, hold each value once: cold or warm alike.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "s"\nversion = "0"\n')
+    (tmp_path / "jobs.py").write_text(JOBS + "\n\ndef again(text):\n    return re.sub(r'\\s+', ' ', text)\n")
+    paths = [tmp_path / "jobs.py"]
+    cache = FactsCache(tmp_path / "cache")
+    cold = all_facts(paths, Sources(), cache)[paths[0]]
+    warm = all_facts(paths, Sources(), FactsCache(tmp_path / "cache"))[paths[0]]
+    assert cache.misses == 1 and warm == cold
+    subs = [c.func for facts in (cold, warm) for fn in facts.functions for c in fn.calls if c.source == "re.sub"]
+    assert len(subs) == 4 and subs[0] is subs[1] and subs[2] is subs[3]  # in `clean` and in `again`
+    assert _objects(warm) == _objects(cold)

@@ -272,3 +272,23 @@ def test_gitignore_outside_a_git_work_tree_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "api_pb2.py").write_text("x = 1\n")
     (project,) = discover([tmp_path])
     assert [p.name for p in project.files] == ["api_pb2.py"]
+
+
+@pytest.mark.parametrize("exclude_tests", [True, False])
+def test_exclude_globs_match_as_fnmatch_does_on_the_path_or_the_name(exclude_tests: bool, tmp_path: Path) -> None:
+    """`is_excluded` matches all of a config's globs at once; each still matches the
+    path from the root or the base name, as `fnmatch` reads it (`*` crosses `/`)."""
+    from fnmatch import fnmatch
+
+    from forklint.config import GENERATED_CODE, TEST_CODE, Config
+    from forklint.discover import is_excluded
+
+    config = Config(tmp_path, extend_exclude=("legacy/*.py", "gen_?.py", "[ab]x.py", "deep/*/x.py"),
+                    exclude_tests=exclude_tests)
+    paths = ["a.py", "build", "pkg/build", "pkg/builder.py", "tests", "pkg/test_a.py", "pkg/a_test.py",
+             "legacy/x.py", "legacy/sub/x.py", "gen_1.py", "gen_12.py", "ax.py", "cx.py", "deep/a/b/x.py",
+             "app/migrations/0001_initial.py", "app/migrations/helpers.py", "x.egg-info", "conftest.py"]
+    patterns = [*config.exclude, *config.extend_exclude, *(TEST_CODE if exclude_tests else ()), *GENERATED_CODE]
+    for relative in paths:
+        expected = any(fnmatch(relative, p) or fnmatch(Path(relative).name, p) for p in patterns)
+        assert is_excluded(tmp_path / relative, config) == expected, relative

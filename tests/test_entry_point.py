@@ -44,3 +44,18 @@ def test_an_error_in_a_real_process_is_one_line_and_exit_2(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-m", "forklint", "."], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("forklint: error: ") and "frobnicate" in done.stderr
+
+
+def test_a_real_process_ends_at_once_with_its_output_written(tmp_path: Path) -> None:
+    """The command exits without freeing what the run built (`os._exit`): the report
+    file, stdout and stderr are complete, and the exit code is the run's."""
+    project = FIXTURES / "seed_redash"
+    report = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, "-m", "forklint", "--format", "json", "-o", str(report), "."],
+                          cwd=project, capture_output=True, text=True, env=ENV)
+    in_process = run_cli("--format", "json", ".", cwd=project)
+    assert done.returncode == in_process.returncode == 1, done.stderr
+    assert report.read_text() == in_process.stdout and done.stderr == in_process.stderr
+    clean = subprocess.run([sys.executable, "-m", "forklint", "--select", "FRK108", "."], cwd=project,
+                           capture_output=True, text=True, env=ENV)
+    assert (clean.returncode, clean.stdout) == (0, "") and clean.stderr.startswith("forklint: 0 findings")
