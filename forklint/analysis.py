@@ -280,15 +280,19 @@ class Analysis:
                 return assigns[0].value
         return value
 
-    @property
-    def min_cost_ms(self) -> float:
-        """The floor under which a finding's saving is noise (0 with --show-cheap)."""
-        return self.project.config.min_cost_ms
+    def floor_ms(self, job: Job | None = None) -> float:
+        """The saving under which a finding is noise (0 with --show-cheap): `min-cost-ms` for
+        work redone by every job, `min-cost-per-child-ms` for work a long-lived child pays
+        once and reuses for all the jobs it runs."""
+        config = self.project.config
+        if job is not None and job.fork.kind == PER_CHILD:
+            return config.min_cost_per_child_ms
+        return config.min_cost_ms
 
-    def worth_reporting(self, cost: Cost) -> bool:
-        """Saves at least `min-cost-ms` per child; an unmeasured cost (a model file's size
-        decides it) is never dropped as noise."""
-        return not cost.known or cost.saving_ms >= self.min_cost_ms
+    def worth_reporting(self, cost: Cost, job: Job | None = None) -> bool:
+        """Saves at least the floor for how often `job`'s child pays it; an unmeasured cost
+        (a model file's size decides it) is never dropped as noise."""
+        return not cost.known or cost.saving_ms >= self.floor_ms(job)
 
     def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
         """Did the parent call any of the entry's APIs before the fork?"""

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
+from conftest import CliRun, run_cli
+
+from forklint.config import ConfigError, parse_table
 from forklint.catalogue import load_catalogue
 from forklint.costs import call_cost, catalogue_cost, compile_ms
 from forklint.facts import Const, Dotted
@@ -50,3 +55,29 @@ def test_patterns_not_written_as_literals_keep_the_catalogue_figure() -> None:
 def test_entries_without_a_measure_keep_the_catalogue_figure() -> None:
     entry = _entry("strptime-first-call")
     assert call_cost(entry, (Const("2000-01-01"), Const("%Y-%m-%d")), ()) == catalogue_cost(entry)
+
+
+# -- the floor: how often a cost is paid decides whether it is worth a finding ------------
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_a_long_lived_child_has_its_own_floor_and_it_is_configurable(tmp_path: Path) -> None:
+    config = parse_table({}, root=tmp_path, source="pyproject.toml")
+    assert config.min_cost_ms == 1.0 and config.min_cost_per_child_ms == 50.0
+    config = parse_table({"min-cost-per-child-ms": 5}, root=tmp_path, source="pyproject.toml")
+    assert config.min_cost_per_child_ms == 5.0 and config.min_cost_ms == 1.0
+    with pytest.raises(ConfigError, match="min-cost-per-child-ms must be a number >= 0"):
+        parse_table({"min-cost-per-child-ms": -1}, root=tmp_path, source="pyproject.toml")
+
+
+def test_show_cheap_shows_what_a_long_lived_child_pays_once() -> None:
+    folder = FIXTURES / "cost_per_child_floor"
+    assert _codes_at(run_cli(".", cwd=folder)) == ["billing/tasks.py:24:10: FRK106"]
+    cheap = _codes_at(run_cli("--show-cheap", ".", cwd=folder))
+    assert "billing/tasks.py:15:12: FRK106" in cheap and "billing/tasks.py:16:15: FRK106" in cheap
+    assert "billing/tasks.py:17:12: FRK103" in cheap
+
+
+def _codes_at(result: CliRun) -> list[str]:
+    return [line.partition(" ")[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines()]

@@ -93,7 +93,7 @@ class ImportInJob(Rule):
                         continue
                     if (local.name in startup.modules) if local is not None else startup.loads_external(target):
                         continue  # the child loaded it itself before its first job: a lookup
-                    if local is not None and analysis.min_cost_ms > 0 and \
+                    if local is not None and analysis.floor_ms(job) > 0 and \
                             analysis.import_runs_only_itself(local.name, parent, startup):
                         continue  # running one small module whose imports are all loaded: under the floor
                     entry = costs.get(target) or costs.get(top)
