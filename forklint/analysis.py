@@ -14,7 +14,7 @@ from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
 from .frameworks.launch_lines import project_launches
 from .installed import stdlib
 from .mappers import Models
-from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_loads
+from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_closure, module_loads
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
@@ -113,6 +113,13 @@ class Analysis:
         own = [step for step in state.timeline if step.kind == "call"
                and (step.via[0].module.name if step.via else step.module.name) == name]
         return not any(self.catalogue.api_name(step.name) in known for step in own)
+
+    def import_cycle(self, importer: Module, imported: str) -> bool:
+        """Does project module `imported` import `importer` (at module level, transitively)?
+        Then `importer` cannot import it at its top: the function-level import breaks a cycle."""
+        local = self.project.module(imported)
+        return local is not None and local.name != importer.name and \
+            importer.name in module_closure(self.project, local.name)
 
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules

@@ -81,3 +81,11 @@ def test_show_cheap_shows_what_a_long_lived_child_pays_once() -> None:
 
 def _codes_at(result: CliRun) -> list[str]:
     return [line.partition(" ")[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines()]
+
+
+def test_an_import_that_breaks_a_cycle_is_advised_to_the_parent_not_the_top() -> None:
+    result = run_cli("--format", "full", ".", cwd=FIXTURES / "cost_frk104_guarded_and_cycle")
+    cycle = next(block for block in result.stdout.split("\n\n") if "shop.reports import render" in block)
+    assert "breaks an import cycle (shop.reports imports shop.jobs)" in cycle
+    assert "move it to the top" not in cycle and "fix (safe): import shop.reports in worker.py" in cycle
+    assert "orjson" not in result.stdout  # try/except ImportError: an optional dependency, on purpose

@@ -24,7 +24,8 @@ class ImportInJob(Rule):
     Imported once in the parent, the same import costs under 1 ms in the child.
 
     Standard-library modules are not reported (they cost little), nor imports under
-    `if TYPE_CHECKING:`, nor modules the parent already has loaded, nor modules the
+    `if TYPE_CHECKING:`, nor imports guarded by `try/except ImportError` (an optional
+    dependency, imported where it is used on purpose), nor modules the parent already has loaded, nor modules the
     child loads itself before its first job (Dramatiq's worker processes import the
     actor modules; an initializer or `worker_process_init` handler runs in the child).
     What the parent's third-party imports load in turn is read from the packages
@@ -50,9 +51,10 @@ class ImportInJob(Rule):
     ```
 
     ## Fix safety
-    Moving the import to the top of the module is safe unless the import was
-    guarded (`try/except ImportError`) or breaks an import cycle between the
-    project's modules; then the fix is unsafe.
+    Moving the import to the top of the module is safe. An import that breaks a
+    cycle between the project's modules (the imported module imports this one) cannot
+    move to the top: the finding says so, and the fix imports the module in the
+    worker's parent instead, where neither module is loaded yet.
 
     ## Applies to
     Per-job children: RQ, django-rq, Flask-RQ2, Celery with a small
@@ -79,8 +81,8 @@ class ImportInJob(Rule):
                 fn = reached.function
                 for imp in fn.facts.imports:
                     key = (fn.module.display, imp.pos.line, imp.pos.col)
-                    if imp.type_checking or key in seen:
-                        continue
+                    if imp.type_checking or imp.guarded or key in seen:
+                        continue  # guarded: an optional dependency, imported where it is used on purpose
                     names = project.imported_modules(fn.module, imp)
                     target = names[-1] if names else imp.module
                     top = target.split(".")[0]
@@ -104,15 +106,25 @@ class ImportInJob(Rule):
                         "its import time" if local is not None else "a third-party import")
                     line = imp.pos.line
                     chain = analysis.chain(reached, line)
+                    if local is not None and analysis.import_cycle(fn.module, local.name):
+                        # At the top of its module it would close the cycle; the parent,
+                        # which imports neither yet, can import it safely.
+                        advice = (f"it breaks an import cycle ({local.name} imports {fn.module.name}), so import "
+                                  f"{local.name} in the worker's parent instead of at the top of {fn.module.display}")
+                        plan = plans.in_parent(analysis, job, [f"import {local.name}  # noqa: F401"],
+                                               f"import {local.name}")
+                    else:
+                        advice = f"move it to the top of {fn.module.display}"
+                        plan = plans.move_import(analysis, fn, imp, target)
                     message = (
                         f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({cost}) for "
                         f"{job.function.facts.qualname}: {_why_unloaded(parent, startup, target, local is not None)}; "
-                        f"move it to the top of {fn.module.display} (via {analysis.chain_text(reached, line)})"
+                        f"{advice} (via {analysis.chain_text(reached, line)})"
                     )
                     yield Diagnostic(
                         self.code, self.name, message, fn.module.display, imp.pos.line, imp.pos.col,
                         imp.pos.end_line, imp.pos.end_col, job=job.function.qualified, chain=chain,
-                        fork_model=job.fork.kind, plan=plans.move_import(analysis, fn, imp, target),
+                        fork_model=job.fork.kind, plan=plan,
                         group=f"{analysis.parent_id(job)}: {target}",  # the parent loading it fixes them all
                     )
 
