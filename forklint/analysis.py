@@ -272,6 +272,17 @@ class Analysis:
             return True
         return all(self.constant(module, fn, _argument(call, i)) for i in entry.constant_args)
 
+    def entry_fits(self, entry: Entry, module: Module, fn: FunctionRef | None, call: Call) -> bool:
+        """Does the entry's cost and advice fit this call? Not when an argument takes the
+        API's fast path (`no-work-when`), nor when the call uses other state than the
+        parent's warm-up fills (`warm-up-misses`)."""
+        for item, values in entry.no_work_when:
+            written = _argument(call, item)
+            value = self._literal(module, written) if written is not None else None
+            if isinstance(value, Const) and value.value in values:
+                return False
+        return not any(_argument(call, item) is not None for item in entry.warm_up_misses)
+
     def cost(self, entry: Entry, module: Module, call: Call) -> Cost:
         """What this call's work costs per child: measured on the call where its entry allows
         (a module constant passed by name is measured as the literal it holds)."""

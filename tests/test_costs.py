@@ -9,7 +9,7 @@ import pytest
 from conftest import CliRun, run_cli
 
 from forklint.config import ConfigError, parse_table
-from forklint.catalogue import load_catalogue
+from forklint.catalogue import CatalogueError, load_catalogue
 from forklint.costs import call_cost, catalogue_cost, compile_ms
 from forklint.facts import Const, Dotted
 
@@ -89,3 +89,23 @@ def test_an_import_that_breaks_a_cycle_is_advised_to_the_parent_not_the_top() ->
     assert "breaks an import cycle (shop.reports imports shop.jobs)" in cycle
     assert "move it to the top" not in cycle and "fix (safe): import shop.reports in worker.py" in cycle
     assert "orjson" not in result.stdout  # try/except ImportError: an optional dependency, on purpose
+
+
+# -- knowledge of when an entry's cost and advice fit the call: catalogue data -----------
+
+def test_fast_paths_and_missed_warm_ups_are_catalogue_data() -> None:
+    catalogue = load_catalogue()
+    assert catalogue.entry("pytz-timezone").no_work_when == (((0, "zone"), ("UTC", "utc", "Utc")),)
+    assert catalogue.entry("django-url-resolver").warm_up_misses == ("urlconf",)
+    assert catalogue.entry("markdown-instance-per-call").constant_args == ("extensions",)
+
+
+def test_a_malformed_fast_path_is_a_catalogue_error(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[entry]]\nid = "mine"\nrule = "FRK106"\nkind = "first-use"\napis = ["x.y"]\ncold-ms = 1\nwarm-ms = 0\n'
+        'evidence = "https://x"\nfix = "none"\nsafety = "safe"\nsummary = "s"\nadvice = "a"\ndoc = "d"\n'
+        'no-work-when = [{ argument = 0 }]\n'
+    )
+    with pytest.raises(CatalogueError, match="no-work-when must be"):
+        load_catalogue(("mine.toml",), root=tmp_path)

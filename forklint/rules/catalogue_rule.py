@@ -49,6 +49,7 @@ class CatalogueCallRule(Rule):
             entry.reported
             and job.framework not in entry.skip_frameworks
             and analysis.constant_args(entry, fn.module, fn, call)
+            and analysis.entry_fits(entry, fn.module, fn, call)
             and analysis.worth_reporting(analysis.cost(entry, fn.module, call), job)
         )
 
