@@ -9,7 +9,7 @@ from .catalogue import Catalogue, Entry
 from .costs import Cost, call_cost
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
-from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
+from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
 from .frameworks.launch_lines import project_launches
 from .installed import stdlib
@@ -278,25 +278,60 @@ class Analysis:
         parent's warm-up fills (`warm-up-misses`)."""
         for item, values in entry.no_work_when:
             written = _argument(call, item)
-            value = self._literal(module, written) if written is not None else None
+            value = self._literal(module, fn, written) if written is not None else None
             if isinstance(value, Const) and value.value in values:
                 return False
         return not any(_argument(call, item) is not None for item in entry.warm_up_misses)
 
-    def cost(self, entry: Entry, module: Module, call: Call) -> Cost:
+    def cost(self, entry: Entry, module: Module, call: Call, fn: FunctionRef | None = None) -> Cost:
         """What this call's work costs per child: measured on the call where its entry allows
-        (a module constant passed by name is measured as the literal it holds)."""
-        args = tuple(self._literal(module, a) for a in call.args)
-        kwargs = tuple((k, self._literal(module, v)) for k, v in call.kwargs)
+        (a pattern built from constants, by name, `+` or an f-string, is measured as the
+        literal it makes)."""
+        args = tuple(self._literal(module, fn, a) for a in call.args)
+        kwargs = tuple((k, self._literal(module, fn, v)) for k, v in call.kwargs)
         return call_cost(entry, args, kwargs)
 
-    @staticmethod
-    def _literal(module: Module, value: Val) -> Val:
+    def _literal(self, module: Module, fn: FunctionRef | None, value: Val) -> Val:
+        """`value` folded to the literal it always is, where it is built only from literals;
+        else `value` as written."""
+        folded = self._fold(module, fn, value, 0)
+        return Const(folded) if folded is not None else value
+
+    def _fold(self, module: Module, fn: FunctionRef | None, value: Val, depth: int) -> str | bytes | int | None:
+        if depth > _CONSTANT_DEPTH:
+            return None
+        if isinstance(value, Const):
+            return value.value if isinstance(value.value, (str, bytes, int)) else None
+        if isinstance(value, Operation) and value.op == "+" and len(value.operands) == 2:
+            left, right = (self._fold(module, fn, v, depth + 1) for v in value.operands)
+            same = isinstance(left, str) and isinstance(right, str) or isinstance(left, bytes) and isinstance(right, bytes)
+            return left + right if same else None  # type: ignore[operator]
+        if isinstance(value, Operation) and value.op == "f":
+            parts = []
+            for part in value.operands:
+                if isinstance(part, Const) and isinstance(part.value, str):
+                    parts.append(part.value.replace("{{", "{").replace("}}", "}"))  # the f-string's own text
+                    continue
+                held = self._fold(module, fn, part, depth + 1)
+                if held is None or isinstance(held, bytes):
+                    return None
+                parts.append(str(held))
+            return "".join(parts)
         if isinstance(value, Dotted) and "." not in value.name:
+            # A local assigned once, else a module variable (also one imported) assigned once.
+            local = [a for a in fn.facts.assigns if a.target == value.name] if fn is not None else []
+            if local:
+                return self._fold(module, fn, local[0].value, depth + 1) if len(local) == 1 else None
+            if fn is not None and value.name in fn.facts.params:
+                return None
             assigns = [a for a in module.facts.assigns if a.target == value.name]
-            if len(assigns) == 1 and is_constant(assigns[0].value):
-                return assigns[0].value
-        return value
+            if assigns:
+                return self._fold(module, None, assigns[0].value, depth + 1) if len(assigns) == 1 else None
+            target = self.project.resolve(module, None, value)
+            held = self.project.held_value(target) if target else None
+            if held is not None and held[0] is not module:
+                return self._fold(held[0], None, held[1], depth + 1)
+        return None
 
     def floor_ms(self, job: Job | None = None) -> float:
         """The saving under which a finding is noise (0 with --show-cheap): `min-cost-ms` for
