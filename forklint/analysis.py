@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from .catalogue import Catalogue, Entry
-from .costs import Cost, call_cost
+from .costs import Cost, ImportTimes, call_cost
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val
@@ -43,9 +44,10 @@ class Reached:
 
 
 class Analysis:
-    def __init__(self, project: Project, catalogue: Catalogue) -> None:
+    def __init__(self, project: Project, catalogue: Catalogue, cache_folder: Path | None = None) -> None:
         self.project = project
         self.catalogue = catalogue
+        self.import_times = ImportTimes(cache_folder)
         self._child_loads: dict[str, ParentState] = {}
         self._child_startups: dict[str, ParentState] = {}
         self._module_loads: dict[str, ParentState] = {}
@@ -134,6 +136,10 @@ class Analysis:
             for api in entry.apis:
                 table.setdefault(api, entry)
         return tables
+
+    @cached_property
+    def _by_api(self) -> dict[str, Entry]:
+        return self.catalogue.by_api()
 
     def api(self, fn: FunctionRef | None, module: Module, call: Call) -> str | None:
         """The call's target in the catalogue's spelling."""
@@ -332,6 +338,18 @@ class Analysis:
             if held is not None and held[0] is not module:
                 return self._fold(held[0], None, held[1], depth + 1)
         return None
+
+    def import_cost(self, module: str) -> Cost:
+        """What importing third-party `module` costs a child whose parent never imported it:
+        measured here where it is installed, else the catalogue's figure for its package,
+        else unknown (never dropped as noise)."""
+        measured = self.import_times.cold_ms(module)
+        if measured is not None:
+            return Cost(measured, 0.0, "measured", per_call=True)
+        entry = self._by_api.get(module) or self._by_api.get(module.split(".")[0])
+        if entry is not None and entry.kind == "import-cost":
+            return Cost(entry.cold_ms, entry.warm_ms, "catalogue")
+        return Cost(0.0, 0.0, "catalogue")
 
     def floor_ms(self, job: Job | None = None) -> float:
         """The saving under which a finding is noise (0 with --show-cheap): `min-cost-ms` for

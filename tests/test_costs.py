@@ -10,7 +10,7 @@ from conftest import CliRun, run_cli
 
 from forklint.config import ConfigError, parse_table
 from forklint.catalogue import CatalogueError, load_catalogue
-from forklint.costs import call_cost, catalogue_cost, compile_ms
+from forklint.costs import call_cost, catalogue_cost, compile_ms, import_time_ms
 from forklint.facts import Const, Dotted
 
 # Django's URLValidator host part: case-insensitive Unicode ranges are what costs.
@@ -119,3 +119,49 @@ def test_patterns_built_from_constants_are_measured_like_literals() -> None:
     # The f-string and the `+` of constants are cheap, measured, not the catalogue's 41 ms.
     cheap = [line for line in run_cli("--show-cheap", ".", cwd=folder).stdout.splitlines() if ":16:" in line or ":17:" in line]
     assert len(cheap) == 2 and all("measured here" in line for line in cheap)
+
+
+# -- imports: measured once where installed, else the catalogue's figure ------------------
+
+IMPORTTIME = """import time: self [us] | cumulative | imported package
+import time:       310 |        310 |     yaml.error
+import time:      2100 |      32443 | yaml
+"""
+
+
+def test_the_import_time_is_the_modules_cumulative_figure() -> None:
+    assert import_time_ms(IMPORTTIME, "yaml") == 32.443
+    assert import_time_ms(IMPORTTIME, "yaml.error") == 0.31
+    assert import_time_ms(IMPORTTIME, "json") is None
+
+
+def _job_importing(tmp_path: Path, module: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "imp"\nversion = "0"\n')
+    (tmp_path / "worker.py").write_text(
+        "from redis import Redis\nfrom rq import Queue, Worker\n\nimport jobs  # noqa: F401\n\n"
+        "Worker([Queue('default', connection=Redis())]).work()\n"
+    )
+    (tmp_path / "jobs.py").write_text(
+        f"from rq.decorators import job\n\n\n@job('default')\ndef convert(text):\n    import {module}\n\n    return {module}.safe_load(text)\n"
+    )
+    return tmp_path
+
+
+def test_an_installed_import_is_measured_once_and_the_floor_applies(tmp_path: Path, monkeypatch) -> None:
+    import forklint.costs as costs
+
+    measured: list[str] = []
+    figure = {"yaml": 30.0}
+    monkeypatch.setattr(costs, "_measure_import", lambda module: measured.append(module) or figure[module])
+    project = _job_importing(tmp_path, "yaml")
+    found = run_cli(".", cwd=project).stdout
+    assert "jobs.py:6:5: FRK104" in found and "~30 ms per child, measured here" in found
+    assert run_cli(".", cwd=project).stdout == found and measured == ["yaml"]  # kept in the cache folder
+    figure["yaml"] = 0.3  # a new package version would be measured again; here: a fresh cache
+    assert "FRK104" not in run_cli("--no-cache", ".", cwd=project).stdout  # under the 1 ms floor
+    assert "FRK104" in run_cli("--no-cache", "--show-cheap", ".", cwd=project).stdout
+
+
+def test_an_import_not_installed_here_is_never_dropped_as_noise(tmp_path: Path) -> None:
+    project = _job_importing(tmp_path, "not_installed_anywhere")
+    assert "jobs.py:6:5: FRK104" in run_cli(".", cwd=project).stdout

@@ -23,6 +23,11 @@ class ImportInJob(Rule):
     212 ms, `celery` 155 ms, `requests` 143 ms, `pydantic` 131 ms, `jinja2` 63 ms.
     Imported once in the parent, the same import costs under 1 ms in the child.
 
+    The figure a finding quotes is measured here where the package is installed (once
+    per package version, `python -I -X importtime -c "import X"` in a fresh interpreter,
+    kept in the cache folder), else the catalogue's figure for the package (said so);
+    an import that costs less than the floor for how often it is paid is not reported.
+
     Standard-library modules are not reported (they cost little), nor imports under
     `if TYPE_CHECKING:`, nor imports guarded by `try/except ImportError` (an optional
     dependency, imported where it is used on purpose), nor modules the parent already has loaded, nor modules the
@@ -101,9 +106,14 @@ class ImportInJob(Rule):
                     entry = costs.get(target) or costs.get(top)
                     if entry is not None and entry.kind == "import-cost" and entry.rule != self.code:
                         continue  # e.g. pkg_resources: a first-use scan, reported as FRK106
+                    if local is None:
+                        cost = analysis.import_cost(target)
+                        if not analysis.worth_reporting(cost, job):
+                            continue  # measured (or catalogued) under the floor for how often it is paid
+                        figure = cost.text() or "a third-party import"
+                    else:
+                        figure = "its import time"
                     seen.add(key)
-                    cost = f"~{entry.cold_ms:.0f} ms cold" if entry and entry.kind == "import-cost" else (
-                        "its import time" if local is not None else "a third-party import")
                     line = imp.pos.line
                     chain = analysis.chain(reached, line)
                     if local is not None and analysis.import_cycle(fn.module, local.name):
@@ -117,7 +127,7 @@ class ImportInJob(Rule):
                         advice = f"move it to the top of {fn.module.display}"
                         plan = plans.move_import(analysis, fn, imp, target)
                     message = (
-                        f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({cost}) for "
+                        f"`{_import_text(imp)}` runs {analysis.how_often(job)} ({figure}) for "
                         f"{job.function.facts.qualname}: {_why_unloaded(parent, startup, target, local is not None)}; "
                         f"{advice} (via {analysis.chain_text(reached, line)})"
                     )
