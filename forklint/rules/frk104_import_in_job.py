@@ -64,7 +64,8 @@ class ImportInJob(Rule):
     ## Applies to
     Per-job children: RQ, django-rq, Flask-RQ2, Celery with a small
     `worker_max_tasks_per_child`, `Pool(maxtasksperchild=1)`, `Process(target=)`.
-    Per-child pools with `report-per-child = true`.
+    Per-child pools with `report-per-child = true`, for imports that cost at least
+    `min-cost-per-child-ms` (50 ms) or whose cost is not known here.
 
     ## References
     - https://python-rq.org/docs/workers/ ("Performance notes")
