@@ -153,11 +153,13 @@ def test_an_installed_import_is_measured_once_and_the_floor_applies(tmp_path: Pa
     measured: list[str] = []
     figure = {"yaml": 30.0}
     monkeypatch.setattr(costs, "_measure_import", lambda module: measured.append(module) or figure[module])
+    monkeypatch.setattr(costs, "_MEASURED", {})
     project = _job_importing(tmp_path, "yaml")
     found = run_cli(".", cwd=project).stdout
     assert "jobs.py:6:5: FRK104" in found and "~30 ms per child, measured here" in found
     assert run_cli(".", cwd=project).stdout == found and measured == ["yaml"]  # kept in the cache folder
-    figure["yaml"] = 0.3  # a new package version would be measured again; here: a fresh cache
+    monkeypatch.setattr(costs, "_MEASURED", {})  # a new process, and a new package version:
+    figure["yaml"] = 0.3
     assert "FRK104" not in run_cli("--no-cache", ".", cwd=project).stdout  # under the 1 ms floor
     assert "FRK104" in run_cli("--no-cache", "--show-cheap", ".", cwd=project).stdout
 
