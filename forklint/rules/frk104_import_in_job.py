@@ -23,16 +23,19 @@ class ImportInJob(Rule):
     212 ms, `celery` 155 ms, `requests` 143 ms, `pydantic` 131 ms, `jinja2` 63 ms.
     Imported once in the parent, the same import costs under 1 ms in the child.
 
-    The figure a finding quotes is measured here where the package is installed (once
-    per package version, `python -I -X importtime -c "import X"` in a fresh interpreter,
-    kept in the cache folder), else the catalogue's figure for the package (said so);
-    an import that costs less than the floor for how often it is paid is not reported.
+    The figure a finding quotes is measured here where the package is installed: once
+    per package version, `python -I -X importtime -c "import X"` imports it in a fresh,
+    isolated interpreter (the only place forklint runs a package's code), and the
+    figure is kept in the cache folder. Else it is the catalogue's figure for the
+    package (said so). An import that costs less than the floor for how often it is
+    paid is not reported.
 
     Standard-library modules are not reported (they cost little), nor imports under
     `if TYPE_CHECKING:`, nor imports guarded by `try/except ImportError` (an optional
-    dependency, imported where it is used on purpose), nor modules the parent already has loaded, nor modules the
-    child loads itself before its first job (Dramatiq's worker processes import the
-    actor modules; an initializer or `worker_process_init` handler runs in the child).
+    dependency, imported where it is used on purpose), nor modules the parent already
+    has loaded, nor modules the child loads itself before its first job (Dramatiq's
+    worker processes import the actor modules; an initializer or `worker_process_init`
+    handler runs in the child).
     What the parent's third-party imports load in turn is read from the packages
     installed where forklint runs (their module-level import statements, never run);
     where a package the parent imports is not installed there, the message says that
@@ -59,7 +62,7 @@ class ImportInJob(Rule):
     Moving the import to the top of the module is safe. An import that breaks a
     cycle between the project's modules (the imported module imports this one) cannot
     move to the top: the finding says so, and the fix imports the module in the
-    worker's parent instead, where neither module is loaded yet.
+    worker's parent instead, where it is imported whole before any job runs.
 
     ## Applies to
     Per-job children: RQ, django-rq, Flask-RQ2, Celery with a small
@@ -118,8 +121,8 @@ class ImportInJob(Rule):
                     line = imp.pos.line
                     chain = analysis.chain(reached, line)
                     if local is not None and analysis.import_cycle(fn.module, local.name):
-                        # At the top of its module it would close the cycle; the parent,
-                        # which imports neither yet, can import it safely.
+                        # At the top of its module it would close the cycle; in the parent it
+                        # is imported whole, and it finds this module whole in turn.
                         advice = (f"it breaks an import cycle ({local.name} imports {fn.module.name}), so import "
                                   f"{local.name} in the worker's parent instead of at the top of {fn.module.display}")
                         plan = plans.in_parent(analysis, job, [f"import {local.name}  # noqa: F401"],
