@@ -361,9 +361,13 @@ class Analysis:
         return config.min_cost_ms
 
     def worth_reporting(self, cost: Cost, job: Job | None = None) -> bool:
-        """Saves at least the floor for how often `job`'s child pays it; an unmeasured cost
-        (a model file's size decides it) is never dropped as noise."""
-        return not cost.known or cost.saving_ms >= self.floor_ms(job)
+        """Saves at least the floor for how often `job`'s child pays it (work redone by every
+        call is paid by every job, whatever the child's life); an unmeasured cost (a model
+        file's size decides it) is never dropped as noise."""
+        if not cost.known:
+            return True
+        floor = self.project.config.min_cost_ms if cost.every_call else self.floor_ms(job)
+        return cost.saving_ms >= floor
 
     def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
         """Did the parent call any of the entry's APIs before the fork?"""

@@ -28,9 +28,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - 3.10
     import sre_compile as _sre_compile
 
-# measured: on the work itself, here; catalogue: the catalogue's figure for typical work;
-# estimate: the catalogue's figure scaled to the work in front of us.
-CostSource = Literal["measured", "catalogue", "estimate"]
+# measured: on the work itself, here; catalogue: the catalogue's figure for typical work.
+CostSource = Literal["measured", "catalogue"]
 
 _REPEATS = 5
 
@@ -48,6 +47,12 @@ class Cost:
     @property
     def saving_ms(self) -> float:
         return self.cold_ms if self.per_call else self.cold_ms - self.warm_ms
+
+    @property
+    def every_call(self) -> bool:
+        """Most of the work remains when the parent did it first (`ssl.create_default_context`
+        loads the CA store on every call): a long-lived child pays it in every job, not once."""
+        return self.per_call and self.warm_ms >= self.cold_ms / 2
 
     @property
     def known(self) -> bool:

@@ -73,10 +73,10 @@ def test_a_long_lived_child_has_its_own_floor_and_it_is_configurable(tmp_path: P
 
 def test_show_cheap_shows_what_a_long_lived_child_pays_once() -> None:
     folder = FIXTURES / "cost_per_child_floor"
-    assert _codes_at(run_cli(".", cwd=folder)) == ["billing/tasks.py:24:10: FRK106"]
+    assert _codes_at(run_cli(".", cwd=folder)) == ["billing/tasks.py:25:10: FRK106", "billing/tasks.py:32:15: FRK106"]
     cheap = _codes_at(run_cli("--show-cheap", ".", cwd=folder))
-    assert "billing/tasks.py:15:12: FRK106" in cheap and "billing/tasks.py:16:15: FRK106" in cheap
-    assert "billing/tasks.py:17:12: FRK103" in cheap
+    assert "billing/tasks.py:16:12: FRK106" in cheap and "billing/tasks.py:17:15: FRK106" in cheap
+    assert "billing/tasks.py:18:12: FRK103" in cheap
 
 
 def _codes_at(result: CliRun) -> list[str]:
