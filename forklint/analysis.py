@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from .catalogue import Catalogue, Entry
-from .costs import Cost, call_cost
+from .costs import Cost, ImportTimes, call_cost
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
-from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val, is_constant
+from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
 from .frameworks.launch_lines import project_launches
 from .installed import stdlib
 from .mappers import Models
-from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_loads
+from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_closure, module_loads
 from .project import FunctionRef, Hop, Module, Project
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
@@ -43,9 +44,10 @@ class Reached:
 
 
 class Analysis:
-    def __init__(self, project: Project, catalogue: Catalogue) -> None:
+    def __init__(self, project: Project, catalogue: Catalogue, cache_folder: Path | None = None) -> None:
         self.project = project
         self.catalogue = catalogue
+        self.import_times = ImportTimes(cache_folder)
         self._child_loads: dict[str, ParentState] = {}
         self._child_startups: dict[str, ParentState] = {}
         self._module_loads: dict[str, ParentState] = {}
@@ -114,6 +116,13 @@ class Analysis:
                and (step.via[0].module.name if step.via else step.module.name) == name]
         return not any(self.catalogue.api_name(step.name) in known for step in own)
 
+    def import_cycle(self, importer: Module, imported: str) -> bool:
+        """Does project module `imported` import `importer` (at module level, transitively)?
+        Then `importer` cannot import it at its top: the function-level import breaks a cycle."""
+        local = self.project.module(imported)
+        return local is not None and local.name != importer.name and \
+            importer.name in module_closure(self.project, local.name)
+
     def child_modules(self, job: Job) -> list[str]:
         return self.child_loads(job).modules
 
@@ -127,6 +136,10 @@ class Analysis:
             for api in entry.apis:
                 table.setdefault(api, entry)
         return tables
+
+    @cached_property
+    def _by_api(self) -> dict[str, Entry]:
+        return self.catalogue.by_api()
 
     def api(self, fn: FunctionRef | None, module: Module, call: Call) -> str | None:
         """The call's target in the catalogue's spelling."""
@@ -265,30 +278,96 @@ class Analysis:
             return True
         return all(self.constant(module, fn, _argument(call, i)) for i in entry.constant_args)
 
-    def cost(self, entry: Entry, module: Module, call: Call) -> Cost:
+    def entry_fits(self, entry: Entry, module: Module, fn: FunctionRef | None, call: Call) -> bool:
+        """Does the entry's cost and advice fit this call? Not when an argument takes the
+        API's fast path (`no-work-when`), nor when the call uses other state than the
+        parent's warm-up fills (`warm-up-misses`)."""
+        for item, values in entry.no_work_when:
+            written = _argument(call, item)
+            value = self._literal(module, fn, written) if written is not None else None
+            if isinstance(value, Const) and value.value in values:
+                return False
+        return not any(_argument(call, item) is not None for item in entry.warm_up_misses)
+
+    def cost(self, entry: Entry, module: Module, call: Call, fn: FunctionRef | None = None) -> Cost:
         """What this call's work costs per child: measured on the call where its entry allows
-        (a module constant passed by name is measured as the literal it holds)."""
-        args = tuple(self._literal(module, a) for a in call.args)
-        kwargs = tuple((k, self._literal(module, v)) for k, v in call.kwargs)
+        (a pattern built from constants, by name, `+` or an f-string, is measured as the
+        literal it makes)."""
+        args = tuple(self._literal(module, fn, a) for a in call.args)
+        kwargs = tuple((k, self._literal(module, fn, v)) for k, v in call.kwargs)
         return call_cost(entry, args, kwargs)
 
-    @staticmethod
-    def _literal(module: Module, value: Val) -> Val:
+    def _literal(self, module: Module, fn: FunctionRef | None, value: Val) -> Val:
+        """`value` folded to the literal it always is, where it is built only from literals;
+        else `value` as written."""
+        folded = self._fold(module, fn, value, 0)
+        return Const(folded) if folded is not None else value
+
+    def _fold(self, module: Module, fn: FunctionRef | None, value: Val, depth: int) -> str | bytes | int | None:
+        if depth > _CONSTANT_DEPTH:
+            return None
+        if isinstance(value, Const):
+            return value.value if isinstance(value.value, (str, bytes, int)) else None
+        if isinstance(value, Operation) and value.op == "+" and len(value.operands) == 2:
+            left, right = (self._fold(module, fn, v, depth + 1) for v in value.operands)
+            same = isinstance(left, str) and isinstance(right, str) or isinstance(left, bytes) and isinstance(right, bytes)
+            return left + right if same else None  # type: ignore[operator]
+        if isinstance(value, Operation) and value.op == "f":
+            parts = []
+            for part in value.operands:
+                if isinstance(part, Const) and isinstance(part.value, str):
+                    parts.append(part.value.replace("{{", "{").replace("}}", "}"))  # the f-string's own text
+                    continue
+                held = self._fold(module, fn, part, depth + 1)
+                if held is None or isinstance(held, bytes):
+                    return None
+                parts.append(str(held))
+            return "".join(parts)
         if isinstance(value, Dotted) and "." not in value.name:
+            # A local assigned once, else a module variable (also one imported) assigned once.
+            local = [a for a in fn.facts.assigns if a.target == value.name] if fn is not None else []
+            if local:
+                return self._fold(module, fn, local[0].value, depth + 1) if len(local) == 1 else None
+            if fn is not None and value.name in fn.facts.params:
+                return None
             assigns = [a for a in module.facts.assigns if a.target == value.name]
-            if len(assigns) == 1 and is_constant(assigns[0].value):
-                return assigns[0].value
-        return value
+            if assigns:
+                return self._fold(module, None, assigns[0].value, depth + 1) if len(assigns) == 1 else None
+            target = self.project.resolve(module, None, value)
+            held = self.project.held_value(target) if target else None
+            if held is not None and held[0] is not module:
+                return self._fold(held[0], None, held[1], depth + 1)
+        return None
 
-    @property
-    def min_cost_ms(self) -> float:
-        """The floor under which a finding's saving is noise (0 with --show-cheap)."""
-        return self.project.config.min_cost_ms
+    def import_cost(self, module: str) -> Cost:
+        """What importing third-party `module` costs a child whose parent never imported it:
+        measured here where it is installed, else the catalogue's figure for its package,
+        else unknown (never dropped as noise)."""
+        measured = self.import_times.cold_ms(module)
+        if measured is not None:
+            return Cost(measured, 0.0, "measured", per_call=True)
+        entry = self._by_api.get(module) or self._by_api.get(module.split(".")[0])
+        if entry is not None and entry.kind == "import-cost":
+            return Cost(entry.cold_ms, entry.warm_ms, "catalogue")
+        return Cost(0.0, 0.0, "catalogue")
 
-    def worth_reporting(self, cost: Cost) -> bool:
-        """Saves at least `min-cost-ms` per child; an unmeasured cost (a model file's size
-        decides it) is never dropped as noise."""
-        return not cost.known or cost.saving_ms >= self.min_cost_ms
+    def floor_ms(self, job: Job | None = None) -> float:
+        """The saving under which a finding is noise (0 with --show-cheap): `min-cost-ms` for
+        work redone by every job, `min-cost-per-child-ms` for work a long-lived child pays
+        once and reuses for all the jobs it runs."""
+        config = self.project.config
+        if job is not None and job.fork.kind == PER_CHILD:
+            return config.min_cost_per_child_ms
+        return config.min_cost_ms
+
+    def worth_reporting(self, cost: Cost, job: Job | None = None) -> bool:
+        """Saves at least the floor for how often `job`'s child pays it (work redone by every
+        call is paid by every job, whatever the child's life); an unmeasured cost (a model
+        file's size decides it) is never dropped as noise."""
+        if not cost.known:
+            return True
+        floor = self.project.config.min_cost_ms if cost.every_call else self.floor_ms(job)
+        return cost.saving_ms >= floor
 
     def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
         """Did the parent call any of the entry's APIs before the fork?"""

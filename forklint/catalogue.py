@@ -21,7 +21,7 @@ _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fi
 _OPTIONAL = (
     "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
     "hoist-name",
-    "closed-by",
+    "closed-by", "no-work-when", "warm-up-misses",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
 MEASURES = ("regex-compile",)
@@ -54,6 +54,12 @@ class Entry:
     measure: str | None = None  # one of MEASURES: the cost is measured on the call itself
     hoist_name: str | None = None  # the hoisted constant's suffix: `CLASSIFY_TICKET_TOKENIZER`
     closed_by: tuple[str, ...] = ()  # FRK901: calls that close it all, when the parent makes one after it
+    # Literal argument values for which the call takes a fast path and does none of the
+    # work: `pytz.timezone("UTC")` returns a singleton. Each is (argument, values).
+    no_work_when: tuple[tuple[int | str | tuple[int, str], tuple[object, ...]], ...] = ()
+    # Arguments that make the call use other state than the warm-up fills: `reverse(...,
+    # urlconf=module)` has its own resolver, so warming the default one does not help it.
+    warm_up_misses: tuple[int | str | tuple[int, str], ...] = ()
     source: str = ""
 
     @property
@@ -155,7 +161,8 @@ def _parse(files: tuple[tuple[str, bytes], ...]) -> Catalogue:
 
 
 def _argument(item: object) -> bool:
-    """An argument of `constant-args`: 0, "model_file", or [2, "model_file"] (either way of passing it)."""
+    """An argument of `constant-args` (and `no-work-when`, `warm-up-misses`): 0, "model_file",
+    or [2, "model_file"] (either way of passing it)."""
     if isinstance(item, list):
         return len(item) == 2 and type(item[0]) is int and isinstance(item[1], str)
     return type(item) is int or isinstance(item, str)
@@ -204,11 +211,25 @@ def _entry(source: str, raw: object) -> Entry:
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
     closed_by = raw.get("closed-by", [])
     check(isinstance(closed_by, list) and all(isinstance(c, str) for c in closed_by), "closed-by must be a list of strings")
+    no_work = raw.get("no-work-when", [])
+    check(isinstance(no_work, list) and all(
+        isinstance(w, dict) and set(w) == {"argument", "values"} and _argument(w["argument"]) and isinstance(w["values"], list)
+        for w in no_work), "no-work-when must be a list of { argument = ..., values = [...] } tables")
+    misses = raw.get("warm-up-misses", [])
+    check(isinstance(misses, list) and all(_argument(i) for i in misses),
+          "warm-up-misses must be a list of positions, keyword names or [position, keyword] pairs")
     return Entry(
         id=raw["id"], rule=raw["rule"], kind=raw["kind"], apis=tuple(raw["apis"]),
         cold_ms=float(raw["cold-ms"]), warm_ms=float(raw["warm-ms"]), evidence=raw["evidence"],
         fix=raw["fix"], safety=raw["safety"], summary=raw["summary"], advice=raw["advice"], doc=raw["doc"],
-        constant_args=tuple(tuple(i) if isinstance(i, list) else i for i in constant_args) if constant_args is not None else None,
+        constant_args=tuple(_item(i) for i in constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
         skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, closed_by=tuple(closed_by), source=source,
+        no_work_when=tuple((_item(w["argument"]), tuple(w["values"])) for w in no_work),
+        warm_up_misses=tuple(_item(i) for i in misses),
     )
+
+
+def _item(item: object) -> int | str | tuple[int, str]:
+    """An argument item as the analysis reads it: [2, "x"] becomes (2, "x")."""
+    return tuple(item) if isinstance(item, list) else item  # type: ignore[return-value]

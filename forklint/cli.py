@@ -181,7 +181,8 @@ def workers_command(paths: tuple[Path, ...], output_format: str, no_cache: bool,
 @click.option("--per-child", is_flag=True, default=None,
               help="Also report work paid once per long-lived child (Celery default, Dramatiq, Huey, pools).")
 @click.option("--show-cheap", is_flag=True,
-              help="Also report work that saves less than min-cost-ms (default 1 ms) per child.")
+              help="Also report work that saves less than min-cost-ms (default 1 ms) per job, "
+                   "or min-cost-per-child-ms (default 50 ms) once per long-lived child.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--no-cache", is_flag=True, help="Parse every file again instead of reading cached facts.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="FORKLINT_CACHE_DIR",
@@ -214,7 +215,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     targets, sources = _targets(paths, stdin_filename, add_noqa)
     try:
         overrides = {"select": _codes(select), "ignore": _codes(ignore), "report_per_child": per_child,
-                     "min_cost_ms": 0.0 if show_cheap else None}
+                     "min_cost_ms": 0.0 if show_cheap else None,
+                     "min_cost_per_child_ms": 0.0 if show_cheap else None}
         if apply_fixes or show_diff:
             if stdin_filename is not None:
                 raise click.UsageError("--fix and --diff cannot rewrite stdin")

@@ -9,11 +9,15 @@ timed; the figure is what every child pays to compile it again.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
+from pathlib import Path
 from typing import Literal
 
 from .catalogue import Entry, format_ms
@@ -24,6 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - 3.10
     import sre_compile as _sre_compile
 
+# measured: on the work itself, here; catalogue: the catalogue's figure for typical work.
 CostSource = Literal["measured", "catalogue"]
 
 _REPEATS = 5
@@ -44,16 +49,22 @@ class Cost:
         return self.cold_ms if self.per_call else self.cold_ms - self.warm_ms
 
     @property
+    def every_call(self) -> bool:
+        """Most of the work remains when the parent did it first (`ssl.create_default_context`
+        loads the CA store on every call): a long-lived child pays it in every job, not once."""
+        return self.per_call and self.warm_ms >= self.cold_ms / 2
+
+    @property
     def known(self) -> bool:
         return self.cold_ms > 0
 
     def text(self) -> str:
-        """`~0.31 ms per child, measured here` or `~41 ms per child cold, 0.2 ms warm`."""
+        """`~0.31 ms per child, measured here` or `~41 ms per child cold, 0.2 ms warm, catalogue`."""
         if not self.known:
             return ""
         if self.source == "measured":
             return f"~{format_ms(self.cold_ms)} ms per child, measured here"
-        return f"~{format_ms(self.cold_ms)} ms per child cold, {format_ms(self.warm_ms)} ms warm"
+        return f"~{format_ms(self.cold_ms)} ms per child cold, {format_ms(self.warm_ms)} ms warm, {self.source}"
 
 
 def catalogue_cost(entry: Entry) -> Cost:
@@ -107,3 +118,104 @@ def compile_ms(pattern: str | bytes, flags: int = 0) -> float | None:
             return None
         best = min(best, time.thread_time() - start)
     return best * 1000
+
+
+# -- imports: how long an installed package takes to import, measured once -------------
+
+_IMPORT_TIMEOUT_S = 30
+_IMPORT_TIMES_FILE = "import-times.json"
+# What this process measured: one figure per package version for the whole run, whatever
+# the cache folder, so two projects (or a cached and an uncached run) quote the same.
+_MEASURED: dict[str, float | None] = {}
+
+
+@dataclass
+class ImportTimes:
+    """Import times of installed third-party modules: measured once per module and package
+    version in a fresh, isolated interpreter (`python -I -X importtime -c "import X"`) and
+    kept in `folder` (the cache folder; None: this run only). The figure is what a child
+    pays when its parent never imported the module: everything it brings that a bare
+    interpreter has not loaded."""
+
+    folder: Path | None
+    _times: dict[str, float | None] | None = field(default=None, repr=False)
+
+    def cold_ms(self, module: str) -> float | None:
+        """Milliseconds to import `module`, or None where it is not installed here (or
+        does not import in isolation)."""
+        key = _package_key(module)
+        if key is None:
+            return None
+        times = self._load()
+        if key not in _MEASURED:
+            _MEASURED[key] = times[key] if key in times else _measure_import(module)
+        if key not in times or times[key] != _MEASURED[key]:
+            times[key] = _MEASURED[key]
+            self._save()
+        return _MEASURED[key]
+
+    def _load(self) -> dict[str, float | None]:
+        if self._times is None:
+            self._times = {}
+            if self.folder is not None:
+                try:
+                    loaded = json.loads((self.folder / _IMPORT_TIMES_FILE).read_text(encoding="utf-8"))
+                    self._times = {k: v for k, v in loaded.items() if v is None or isinstance(v, (int, float))}
+                except (OSError, ValueError, AttributeError):
+                    pass  # no cache yet, or a broken one: measure again
+        return self._times
+
+    def _save(self) -> None:
+        if self.folder is None or self._times is None:
+            return
+        from .fix.write import write_atomically  # the one atomic writer
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.folder / _IMPORT_TIMES_FILE, json.dumps(self._times, sort_keys=True).encode())
+        except OSError:
+            self.folder = None  # a read-only tree: keep the figures for this run only
+
+
+@lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    return packages_distributions()
+
+
+def _package_key(module: str) -> str | None:
+    """`yaml PyYAML==6.0.2 py3.11`: what a measurement of `module` depends on; None when
+    no installed distribution provides its package."""
+    top = module.split(".")[0]
+    names = _distributions().get(top)
+    if not names:
+        return None
+    try:
+        installed = version(names[0])
+    except PackageNotFoundError:
+        return None
+    return f"{module} {names[0]}=={installed} py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _measure_import(module: str) -> float | None:
+    # -I: neither the project being linted (the current folder) nor PYTHONPATH shadows
+    # the installed package.
+    try:
+        done = subprocess.run([sys.executable, "-I", "-X", "importtime", "-c", f"import {module}"],
+                              capture_output=True, text=True, timeout=_IMPORT_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return import_time_ms(done.stderr, module) if done.returncode == 0 else None
+
+
+def import_time_ms(report: str, module: str) -> float | None:
+    """The cumulative time `-X importtime` reports for `module`, in milliseconds."""
+    for line in report.splitlines():
+        head, _, rest = line.partition("import time:")
+        parts = rest.split("|")
+        if head or len(parts) != 3 or parts[2].strip() != module:
+            continue
+        try:
+            return int(parts[1]) / 1000
+        except ValueError:
+            return None
+    return None

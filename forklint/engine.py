@@ -238,7 +238,7 @@ def lint_project(
                 )
         elif path in files.targets:
             noqa[shown] = dict(facts.noqa)
-    analysis = Analysis(project, catalogue)
+    analysis = Analysis(project, catalogue, cache.folder if cache is not None else None)
     targets = {display_path(p) for p in files.targets}
     # Every rule's findings on the reported files, selected or not: `apply_noqa` needs
     # them all to tell a used `# noqa` from a stale one (FRK100).

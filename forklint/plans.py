@@ -12,7 +12,7 @@ from .diagnostics import Applicability
 from .fix.plan import AddHandler, AppendBody, DisplayOnly, FixPlan, Hoist, Insert, MoveImport, Position, Span
 from .facts import Call, Import
 from .frameworks import Job
-from .prefork import import_closure, module_closure
+from .prefork import import_closure
 from .project import FunctionRef
 
 
@@ -76,7 +76,7 @@ def move_import(analysis: Analysis, fn: FunctionRef, imp: Import, target: str) -
     if imp.guarded:
         reasons.append("it is guarded by try/except ImportError")
     local = analysis.project.module(target)
-    if local is not None and local.name != fn.module.name and fn.module.name in module_closure(analysis.project, local.name):
+    if local is not None and analysis.import_cycle(fn.module, local.name):
         reasons.append(f"{local.name} imports {fn.module.name}: moving it would create an import cycle")
     applicability: Applicability = "unsafe" if reasons else "safe"
     description = f"move the import to the top of {fn.module.display}" + (f" (unsafe: {'; '.join(reasons)})" if reasons else "")

@@ -17,7 +17,7 @@ from forklint.fix import DisplayOnly, FixError, Hoist, MoveImport, MoveToHook, P
 
 FIXES = Path(__file__).resolve().parent.parent / "fixtures" / "fixes"
 CASES = sorted(p.name for p in FIXES.iterdir() if (p / "before").is_dir())
-# Cases whose fixes are unsafe (a guarded import, an import cycle) and need the opt-in.
+# Cases run with the unsafe opt-in too (nothing unsafe may be applied without it).
 UNSAFE_CASES = {"import_to_top"}
 
 
@@ -65,18 +65,18 @@ def test_diff_shows_the_fix_and_changes_nothing(case: str, tmp_path: Path) -> No
     assert snapshot(work) == snapshot(FIXES / case / "before")
 
 
-def test_unsafe_fixes_need_the_opt_in(tmp_path: Path) -> None:
+def test_guarded_imports_and_cycles_are_never_moved_to_the_top(tmp_path: Path) -> None:
     work = tmp_path / "case"
     shutil.copytree(FIXES / "import_to_top" / "before", work)
-    result = forklint("--fix", ".", cwd=work)
-    assert result.returncode == 1  # the guarded import and the cycle remain
+    result = forklint("--fix", "--unsafe-fixes", ".", cwd=work)
+    assert result.returncode == 1  # the cycle remains, advised to the worker's parent
     tasks = (work / "shop" / "tasks.py").read_text()
-    assert "    try:\n        from weasyprint import HTML" in tasks
+    assert "    try:\n        from weasyprint import HTML" in tasks  # optional: not reported
     assert "    from shop import audit" in tasks
     assert "    import pandas as pd" not in tasks  # the safe one moved
-    remaining = forklint("--format", "json", ".", cwd=work)
-    fixes = [d["fix"]["applicability"] for d in json.loads(remaining.stdout)]
-    assert fixes == ["unsafe", "unsafe"]
+    remaining = json.loads(forklint("--format", "json", ".", cwd=work).stdout)
+    assert [d["fix"]["applicability"] for d in remaining] == ["display-only"]
+    assert "breaks an import cycle" in remaining[0]["message"]
 
 
 def test_seed_fix_inserts_configure_mappers_before_work(tmp_path: Path) -> None:

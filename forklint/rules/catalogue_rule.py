@@ -49,12 +49,13 @@ class CatalogueCallRule(Rule):
             entry.reported
             and job.framework not in entry.skip_frameworks
             and analysis.constant_args(entry, fn.module, fn, call)
-            and analysis.worth_reporting(analysis.cost(entry, fn.module, call))
+            and analysis.entry_fits(entry, fn.module, fn, call)
+            and analysis.worth_reporting(analysis.cost(entry, fn.module, call, fn), job)
         )
 
     def diagnostic(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> Diagnostic:
         chain = analysis.chain(reached, call.pos.line)
-        cost = analysis.cost(entry, reached.function.module, call).text()
+        cost = analysis.cost(entry, reached.function.module, call, reached.function).text()
         message = (
             f"{call.source}(...) {entry.summary} {analysis.how_often(job)}"
             f"{f' ({cost})' if cost else ''}; {entry.advice} (job {job.function.facts.qualname}, via "

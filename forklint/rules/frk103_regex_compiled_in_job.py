@@ -37,8 +37,10 @@ class RegexCompiledInJob(CatalogueCallRule):
     constant is not reported (it cannot be hoisted).
 
     ## Applies to
-    Every framework whose children are thrown away per job (per child with
-    `report-per-child`).
+    Every framework whose children are thrown away per job, when it saves at least
+    `min-cost-ms` (1 ms). Long-lived children with `report-per-child`, when it saves
+    at least `min-cost-per-child-ms` (50 ms): paid once per child, the cost is spread
+    over all the jobs the child runs (README, "Configuration", says why 50 ms).
 
     ## References
     - https://docs.python.org/3/library/re.html#re.compile

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..analysis import Analysis
+from ..costs import catalogue_cost
 from ..diagnostics import Diagnostic
 from ..fix.plan import HoistClass, Position
 from .catalogue_rule import CatalogueCallRule
@@ -52,8 +53,10 @@ class LibraryFirstUseInJob(CatalogueCallRule):
     the real client is created in the child.
 
     ## Applies to
-    Every framework whose children are thrown away per job (per child with
-    `report-per-child`).
+    Every framework whose children are thrown away per job, when it saves at least
+    `min-cost-ms` (1 ms). Long-lived children with `report-per-child`, when it saves
+    at least `min-cost-per-child-ms` (50 ms): paid once per child, the cost is spread
+    over all the jobs the child runs (README, "Configuration", says why 50 ms).
 
     ## References
     - https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html
@@ -76,6 +79,8 @@ class LibraryFirstUseInJob(CatalogueCallRule):
         entry = analysis.catalogue.entry("pydantic-model-class-in-job")
         seen: set[str] = set()
         for job in analysis.reported_jobs():
+            if entry is not None and not analysis.worth_reporting(catalogue_cost(entry), job):
+                continue
             for reached in analysis.reached(job):
                 fn = reached.function
                 prefix = fn.facts.qualname + "."
@@ -114,7 +119,8 @@ class LibraryFirstUseInJob(CatalogueCallRule):
                     names = analysis.project.imported_modules(fn.module, imp)
                     entry = next((entries[n] for n in names if n in entries), None)
                     key = (fn.module.display, imp.pos.line)
-                    if entry is None or imp.type_checking or key in seen or parent.loads_external(entry.apis[0]):
+                    if entry is None or imp.type_checking or key in seen or parent.loads_external(entry.apis[0]) \
+                            or not analysis.worth_reporting(catalogue_cost(entry), job):
                         continue
                     seen.add(key)
                     message = (

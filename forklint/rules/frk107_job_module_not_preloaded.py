@@ -24,6 +24,11 @@ class JobModuleNotPreloaded(Rule):
     module cost another ~0.44 s per job (723 ms against 286 ms per job, before any
     other fix); with the module preloaded and mappers configured, 59 ms.
 
+    What the child pays is the job module's imports the parent has not loaded, plus the
+    module's own body. A module whose imports the parent already loaded, that maps no
+    model and calls nothing the catalogue knows as costly, runs well under `min-cost-ms`
+    and is not reported (`--show-cheap` reports it).
+
     ## Example
     ```python
     # run_worker.py
@@ -72,6 +77,8 @@ class JobModuleNotPreloaded(Rule):
             module = job.function.module
             if not parent.known or parent.loads_module(module.name):
                 continue
+            if analysis.floor_ms(job) > 0 and analysis.import_runs_only_itself(module.name, parent):
+                continue  # what the child redoes is the module's own body: well under the floor
             child = analysis.child_loads(job)
             heavy = sorted(
                 {top: costs[top].cold_ms for top in {n.split(".")[0] for n in child.external}
