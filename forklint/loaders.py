@@ -45,6 +45,8 @@ _COSTLY_STDLIB = frozenset({"importlib", "subprocess", "urllib", "http", "socket
 # An estimate, not a measurement: one call of plain Python or standard-library work in a
 # loader's body (a dict lookup, opening and reading a small file) is tens of microseconds.
 CHEAP_CALL_MS = 0.02
+# How many names deep an argument is followed to the literal it holds (`A = B`, `B = "x"`).
+_NAME_HOPS = 4
 # What a constructed class's name says it is: a client, connection or pool, per process.
 _CLIENT_WORDS = ("Client", "Connection", "Session", "Channel", "Pool")
 
@@ -98,15 +100,15 @@ def _module_dict(analysis: Analysis, fn: FunctionRef, name: str) -> bool:
 # -- the calls a job makes ---------------------------------------------------------------
 
 
-def argument_text(analysis: Analysis, module: Module, fn: FunctionRef | None, value: Val) -> str | None:
+def argument_text(analysis: Analysis, module: Module, fn: FunctionRef | None, value: Val, depth: int = 0) -> str | None:
     """A constant argument as a literal a fix can write in the parent (`'mysql'`), or None."""
     if isinstance(value, Const):
         return repr(value.value)
-    if isinstance(value, Dotted):
+    if isinstance(value, Dotted) and depth < _NAME_HOPS:
         target = analysis.project.resolve(module, fn.facts if fn else None, value)
         held = analysis.project.held_value(target) if target else None
         if held is not None:
-            return argument_text(analysis, held[0], None, held[1])
+            return argument_text(analysis, held[0], None, held[1], depth + 1)
     return None
 
 
