@@ -79,8 +79,11 @@ def loader_spots(analysis: Analysis, fn: FunctionRef) -> list[LoaderSpot]:
                 spots.append(LoaderSpot("memoised loader", facts.name_pos))
                 break
         else:
+            # `_CACHE[key] = build(...)` once per call: one entry built per key. A fill in a loop
+            # (`for k, v in ...: _REGISTRY[k] = v`) builds a whole registry on first use instead.
             if facts.params and any(_module_dict(analysis, fn, a.target[:-2]) for a in facts.assigns
-                                    if a.target.endswith("[]") and "." not in a.target):
+                                    if a.target.endswith("[]") and "." not in a.target
+                                    and isinstance(a.value, Call) and not a.value.in_loop):
                 spots.append(LoaderSpot("dict cache", facts.name_pos))
     spots += [LoaderSpot("lazy singleton", pos) for _, pos in facts.lazy_globals]
     return spots
