@@ -102,6 +102,8 @@ class CacheFilledInChild(Rule):
                 filled = fill(analysis, fn)
                 if not analysis.worth_reporting(filled.cost) or self._first_use_reports_it(analysis, fn):
                     continue
+                # Calling it in the parent fills the loaders it calls too: one root cause.
+                seen.update(analysis.project.reachable(fn))
                 for spot in spots:
                     yield self._diagnostic(analysis, job, reached, spot, filled, calls, parent)
 
