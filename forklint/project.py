@@ -680,6 +680,13 @@ class Project:
                     edges.append((call, callee))
                     if isinstance(target, _Possible):
                         self._possible_edges.add((id(call), callee.qualified))
+            if targets[:1] in (("map",), ("filter",)) and call.args:
+                # `map(parse, items)` calls `parse`; its arguments are not the call's, so the
+                # edge's call is marked starred (positions unknown to the constants analysis).
+                for target in self.resolve_all(fn.module, fn.facts, call.args[0], call):
+                    callee = self._function_at(target)
+                    if callee is not None and callee.qualified != fn.qualified:
+                        edges.append((replace(call, starred=True), callee))
         self._callees[fn.qualified] = edges
         return edges
 

@@ -79,6 +79,14 @@ def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[Functi
         owner, _, attr = target.rpartition(".")
         if attr == "group" and owner in project.functions:
             return [*_groups(project, project.functions[owner], depth + 1), group]
+    # `root.add_command(jobs)` at a module's top level makes `jobs` a subcommand of `root`.
+    for module in project.modules.values():
+        for call in module.facts.calls:
+            target = project.call_target(None, module, call) or ""
+            owner, _, attr = target.rpartition(".")
+            if attr == "add_command" and owner in project.functions and call.args \
+                    and project.resolve(module, None, call.args[0]) == group.qualified:
+                return [*_groups(project, project.functions[owner], depth + 1), group]
     return [group]
 
 

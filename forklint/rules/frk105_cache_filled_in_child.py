@@ -5,21 +5,23 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..catalogue import format_ms
 from ..diagnostics import Diagnostic
-from ..facts import Call, Dotted, Pos
+from ..facts import Dotted
 from ..frameworks import Job
+from ..loaders import Fill, LoaderSpot, builds_client, call_text, constant_call, fill, loader_spots, parent_calls
 from ..project import FunctionRef
 from .. import plans
 from .base import Rule
 
-CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
-
 
 class CacheFilledInChild(Rule):
     """## What it does
-    Finds memoised loaders and lazy singletons (`@functools.lru_cache` /
-    `@functools.cache` on a function with no parameters, `global _x; if _x is None:
-    _x = build()`) that a job fills for the first time in a child, because the
-    worker's parent never calls them before the fork.
+    Finds memoised loaders and lazy singletons that a job fills for the first time in a
+    child, because the worker's parent never calls them before the fork:
+    `@functools.lru_cache` / `@functools.cache` / `cachetools` functions, lazy globals
+    (`global _x; if _x is None: _x = build()`) and module-level dict caches filled by key
+    (`_CACHE[key] = build()`). A loader with parameters counts for each distinct call on
+    the job's path whose arguments are constants (a literal, a module constant) and that
+    the parent does not make; a call with the job's own data has nothing to warm.
 
     ## Why is this bad?
     The cache lives in the child and dies with it: whatever the first call costs is
@@ -27,36 +29,46 @@ class CacheFilledInChild(Rule):
     loader 324.8 ms cold against 0.03 ms when the parent called it once; a lazy
     singleton building a 50k-row index 141.4 ms against 0.04 ms.
 
-    When what is built is a client or connection (a boto3 client, a DB connection,
-    an HTTP session: see `rules/unsafe.toml`), nothing is reported: it must not be
-    built in the parent, and building it once in each child is what a child should do.
-    Nor is a cached database query (SQLAlchemy ORM use, a Django `Model.objects` call):
-    its result is data, and filling it in the parent would connect before the fork.
+    What the loader builds decides. A client, connection, session, channel, pool or
+    HTTP-backed agent (a catalogue `unsafe` API, a project class derived from one or
+    holding one, a class named `...Client`/`...Session`) is never reported: it must not
+    be built in the parent, and one per child is what a child should do. Nor is a cached
+    database query (SQLAlchemy ORM use, a Django `Model.objects` call): its result is
+    data, and filling it in the parent would connect before the fork.
 
-    The cost quoted is what the cached function does, where the catalogue knows it
-    (a YAML load of a constant file, a regex, a template); otherwise no figure.
+    The cost is estimated from what the loader's body (and the project functions it
+    calls) does: the catalogue's figures for library work, a few microseconds for each
+    dict lookup, string or small-file operation. A loader doing only such cheap work
+    (a config lookup, reading one small text file) is below `min-cost-ms` and not
+    reported; one calling a library the catalogue does not know, or parsing a data file,
+    has an unknown cost and is always reported. When the loader's work is a catalogue
+    call FRK106 reports at the call (a YAML load of a constant path), FRK106's finding
+    is the one reported.
 
     ## Example
     ```python
     @functools.lru_cache
-    def load_rules():
-        return yaml.safe_load(open("rules.yaml"))
+    def expression_parser(dialect):
+        return build_grammar(KEYWORDS[dialect])  # pyparsing: tens of ms
 
     @job("default")
-    def score(event):
-        return apply(load_rules(), event)
+    def filter_rows(rows, expression):
+        parser = expression_parser("postgres")
+        return [r for r in rows if parser.parseString(expression)]
     ```
 
     ## Use instead
     ```python
     # worker.py, before .work()
-    from app.rules import load_rules
-    load_rules()  # every work horse inherits the filled cache
+    from app.grammar import expression_parser
+    expression_parser("postgres")  # every work horse inherits the filled cache
     ```
 
     ## Fix safety
-    Calling the getter in the parent is safe when it returns plain data; a function
-    that builds a client or connection is not reported.
+    Calling the loader in the parent is safe when it returns plain data; one that builds
+    a client or connection is not reported. The fix writes each constant call with its
+    arguments as literals; where they are constants forklint cannot write (a path
+    expression), it says what to call and offers no edit.
 
     ## Applies to
     Every framework whose children are thrown away per job (per child with
@@ -76,21 +88,55 @@ class CacheFilledInChild(Rule):
         seen: set[str] = set()
         for job in analysis.reported_jobs():
             parent = analysis.parent(job)
-            called = parent.called_names()
             for reached in analysis.reached(job):
                 fn = reached.function
-                if fn.qualified in seen or fn.qualified in called:
-                    continue
-                spots = self._spots(analysis, fn)
-                if not spots:
+                spots = loader_spots(analysis, fn) if fn.qualified not in seen else []
+                calls = self._unwarmed_calls(analysis, job, fn, parent) if spots else None
+                if not calls:
                     continue
                 seen.add(fn.qualified)
-                if self._builds_client(analysis, fn) or self._queries_database(analysis, fn):
+                if builds_client(analysis, fn) or self._queries_database(analysis, fn):
                     # A client per child is right; a cached query result is data, and warming
                     # it in the parent would open a database connection before the fork.
                     continue
-                for kind, pos in spots:
-                    yield self._diagnostic(analysis, job, reached, kind, pos, parent)
+                filled = fill(analysis, fn)
+                if not analysis.worth_reporting(filled.cost) or self._first_use_reports_it(analysis, fn):
+                    continue
+                # Calling it in the parent fills the loaders it calls too: one root cause.
+                seen.update(analysis.project.reachable(fn))
+                for spot in spots:
+                    yield self._diagnostic(analysis, job, reached, spot, filled, calls, parent)
+
+    @staticmethod
+    def _unwarmed_calls(analysis: Analysis, job: Job, fn: FunctionRef, parent) -> list[str | None]:
+        """The distinct constant calls of `fn` on the job's path that the parent does not
+        make (`load()` for a loader without parameters), as `call_text` writes them (None:
+        constant, but not as literals a fix could write)."""
+        if not fn.facts.params:
+            return [] if fn.qualified in parent.called_names() else [f"{fn.facts.qualname}()"]
+        made = parent_calls(analysis, parent, fn)
+        if made is None:
+            return []  # the parent calls it with arguments forklint cannot read: it may warm these
+        found: dict[str | None, None] = {}
+        for reached in analysis.reached(job):
+            caller = reached.function
+            for call, callee in analysis.project.callees(caller):
+                if callee is fn and constant_call(analysis, caller.module, caller, call):
+                    text = call_text(analysis, fn, caller.module, caller, call)
+                    if text not in made:
+                        found[text] = None
+        return list(found)
+
+    @staticmethod
+    def _first_use_reports_it(analysis: Analysis, fn: FunctionRef) -> bool:
+        """Is the loader's work a catalogue call FRK106 reports at the call itself (a YAML load
+        of a constant path)? One root cause, one finding: that one, whose fix hoists the load."""
+        for call in fn.facts.calls:
+            entry = analysis.entry_for(fn, fn.module, call, "FRK106")
+            if entry is not None and entry.reported and analysis.constant_args(entry, fn.module, fn, call) \
+                    and analysis.worth_reporting(analysis.cost(entry, fn.module, call)):
+                return True
+        return False
 
     @staticmethod
     def _queries_database(analysis: Analysis, fn: FunctionRef) -> bool:
@@ -109,59 +155,27 @@ class CacheFilledInChild(Rule):
                     return True
         return False
 
-    def _spots(self, analysis: Analysis, fn: FunctionRef) -> list[tuple[str, Pos]]:
-        facts = fn.facts
-        spots: list[tuple[str, Pos]] = []
-        if not facts.params and facts.class_name is None:
-            for decorator in facts.decorators:
-                func = decorator.func if isinstance(decorator, Call) else decorator
-                if analysis.project.resolve(fn.module, None, func) in CACHE_DECORATORS:
-                    spots.append(("memoised loader", facts.name_pos))
-                    break
-        spots += [("lazy singleton", pos) for _, pos in facts.lazy_globals]
-        return spots
-
-    def _builds_client(self, analysis: Analysis, fn: FunctionRef) -> str | None:
-        """The unsafe-before-fork API the function (or what it calls) uses, if any."""
-        for name in analysis.project.reachable(fn):
-            callee = analysis.project.functions[name]
-            for call in callee.facts.calls:
-                api = analysis.api(callee, callee.module, call)
-                if api and analysis.unsafe_entry(api) is not None:
-                    return api
-        return None
-
-    def _cost(self, analysis: Analysis, fn: FunctionRef) -> str:
-        """What filling the cache costs, from the catalogue work it does: `~4.2 ms: compiles a ...`."""
-        saving, what = 0.0, []
-        for name in analysis.project.reachable(fn):
-            callee = analysis.project.functions[name]
-            for call in callee.facts.calls:
-                for rule in ("FRK102", "FRK103", "FRK106"):
-                    entry = analysis.entry_for(callee, callee.module, call, rule)
-                    if entry is not None and analysis.constant_args(entry, callee.module, callee, call):
-                        saving += analysis.cost(entry, callee.module, call).saving_ms
-                        what.append(entry.summary)
-                        break
-        if not saving:
-            return ""
-        return f" (~{format_ms(saving)} ms per child: {', '.join(dict.fromkeys(what))})"
-
-    def _diagnostic(self, analysis, job, reached, kind, pos, parent) -> Diagnostic:
+    def _diagnostic(self, analysis: Analysis, job: Job, reached, spot: LoaderSpot, filled: Fill,
+                    calls: list[str | None], parent) -> Diagnostic:
         fn = reached.function
-        cost = self._cost(analysis, fn)
+        pos = spot.pos
+        cost = f"~{format_ms(filled.cost.saving_ms)} ms estimated" if filled.cost.known else ""
+        what = ", ".join(filter(None, [cost, *filled.work]))
         where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"
-        advice = f"call {fn.facts.qualname}() once in {where}"
+        written = [c for c in calls if c is not None]
+        if len(written) == len(calls):
+            advice = f"call {', '.join(written)} once in {where}"
+        else:
+            advice = f"call {fn.facts.qualname}() with the arguments the job passes once in {where}"
         message = (
-            f"{kind} {fn.facts.qualname}() is first filled {analysis.how_often(job)}{cost}, on the path of "
-            f"{job.function.facts.qualname} ({analysis.chain_text(reached, pos.line)}); {advice}"
+            f"{spot.kind} {fn.facts.qualname}() is first filled {analysis.how_often(job)}{f' ({what})' if what else ''}, "
+            f"on the path of {job.function.facts.qualname} ({analysis.chain_text(reached, pos.line)}); {advice}"
         )
         plan = None
-        if fn.facts.class_name is None and "." not in fn.facts.qualname and not fn.facts.params:
+        if fn.facts.class_name is None and "." not in fn.facts.qualname and len(written) == len(calls):
             name = fn.facts.qualname
-            plan = plans.in_parent(
-                analysis, job, [f"from {fn.module.name} import {name}", f"{name}()"], f"call {name}() once"
-            )
+            plan = plans.in_parent(analysis, job, [f"from {fn.module.name} import {name}", *written],
+                                   f"call {' and '.join(written)} once")
         return Diagnostic(
             self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
             job=job.function.qualified, chain=analysis.chain(reached, pos.line), fork_model=job.fork.kind,

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..analysis import Analysis
+from ..catalogue import format_ms
 from ..diagnostics import Diagnostic
 from ..fix.plan import DisplayOnly, FixPlan, MoveToHook, Position
 from ..facts import Call
-from ..frameworks import child_hooks
+from ..frameworks import ChildHook, child_hooks
+from ..loaders import Fill, builds_client, fill
 from ..project import FunctionRef
 from .base import Rule
 
@@ -20,6 +22,13 @@ class SetupInChildHook(Rule):
     when it is `configure_mappers()` or a catalogue call that is safe to do in the
     parent (compiling a regex, a template, a strptime or mimetypes warm-up, ...).
 
+    It also finds a hook that calls the project's own set-up again (an app factory, a
+    `load_environment(config)`) after the worker's parent already ran it before the
+    fork: reported once, at the call in the hook, with what the set-up does (its
+    estimated cost, the catalogue work it reaches, how many project functions it runs).
+    A set-up function that builds a client or connection itself is left alone (a fresh
+    one per child is what the hook is for), and so is one the parent never ran.
+
     ## Why is this bad?
     The hook runs after the fork, once per child: the work is repeated by every
     child instead of being done once and inherited. With RQ it runs for every job.
@@ -28,6 +37,10 @@ class SetupInChildHook(Rule):
 
     Connections, engines' `dispose(close=False)`, RNG re-seeding and clients belong
     in child hooks and are never reported.
+
+    CKAN's work horse hook runs `load_environment(config)` after every fork: every
+    plugin, the ~2,000-line config declaration, the registries, all rebuilt per job,
+    although the CLI parent built them before forking.
 
     ## Example
     ```python
@@ -51,6 +64,8 @@ class SetupInChildHook(Rule):
     ## Fix safety
     Moving the call to the parent hook is safe when that hook exists; otherwise the
     fix is display-only and says where it should go.
+    Removing a re-run set-up is display-only: the hook may mean to renew something in
+    it (an engine) that should stay, alone, in the child.
 
     ## Applies to
     Celery, RQ, multiprocessing and concurrent.futures pools, Huey.
@@ -67,9 +82,16 @@ class SetupInChildHook(Rule):
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         seen: set[tuple[str, int, int]] = set()
+        parents_ran = self._parents_ran(analysis)
         for child_hook in child_hooks(analysis.project):
             hook, runs, parent_place = child_hook.function, child_hook.runs, child_hook.parent_place
+            repeated = set()  # what a re-run set-up reaches: reported once, at the call in the hook
+            for call, setup, filled in self._repeated_setup(analysis, hook, parents_ran.get(hook.qualified, set())):
+                repeated.update(name for name in analysis.project.reachable(setup) if name != hook.qualified)
+                yield self._rerun(analysis, child_hook, call, setup, filled)
             for name, hops in analysis.project.reachable(hook).items():
+                if name in repeated:
+                    continue
                 fn = analysis.project.functions[name]
                 for call in fn.facts.calls:
                     what = self._setup(analysis, fn, call)
@@ -84,6 +106,50 @@ class SetupInChildHook(Rule):
                     pos = call.pos
                     yield Diagnostic(self.code, self.name, message, fn.module.display, pos.line, pos.col,
                                      pos.end_line, pos.end_col, plan=self._plan(hook, fn, call, parent_place, child_hook.parent_hooks))
+
+    @staticmethod
+    def _parents_ran(analysis: Analysis) -> dict[str, set[str]]:
+        """For each child hook, what the parents of the jobs its framework runs called before
+        the fork (known parents only)."""
+        hooks: dict[int, list[str]] = {}
+        ran: dict[str, set[str]] = {}
+        for job in analysis.jobs:
+            key = id(job.adapter)
+            if key not in hooks:
+                hooks[key] = [h.function.qualified for h in job.adapter.child_hooks(analysis.project)]
+            parent = analysis.parent(job) if hooks[key] else None
+            if parent is not None and parent.known:
+                for hook in hooks[key]:
+                    ran.setdefault(hook, set()).update(parent.called_names())
+        return ran
+
+    @staticmethod
+    def _repeated_setup(analysis: Analysis, hook: FunctionRef, called: set[str]) -> Iterator[tuple[Call, FunctionRef, Fill]]:
+        """The project set-up functions the hook calls that the parent already ran before
+        the fork (`called`), and what a run costs. One that builds a client is left alone:
+        a fresh client per child is what a hook is for."""
+        for call, setup in analysis.project.callees(hook):
+            if setup.qualified not in called or builds_client(analysis, setup, deep=False):
+                continue
+            filled = fill(analysis, setup)
+            if analysis.worth_reporting(filled.cost):
+                yield call, setup, filled
+
+    def _rerun(self, analysis: Analysis, child_hook: ChildHook, call: Call, setup: FunctionRef, filled: Fill) -> Diagnostic:
+        hook = child_hook.function
+        reach = len(analysis.project.reachable(setup))
+        cost = f"~{format_ms(filled.cost.saving_ms)} ms estimated" if filled.cost.known else "cost not known"
+        what = "; ".join([cost, *filled.work, f"{reach} project function{'s' if reach != 1 else ''}"])
+        message = (
+            f"{call.source}() re-runs project set-up the worker's parent already ran before the fork "
+            f"({what}) {child_hook.runs}, in {hook.facts.qualname}; the child inherits what it set up: "
+            f"drop the repeat, keeping only what must be new in each child (connections, clients)"
+        )
+        pos = call.pos
+        plan = DisplayOnly(path=hook.module.display,
+                           description=f"remove {call.source}() from {hook.facts.qualname}: the parent ran it before the fork")
+        return Diagnostic(self.code, self.name, message, hook.module.display, pos.line, pos.col, pos.end_line,
+                          pos.end_col, plan=plan)
 
     @staticmethod
     def _plan(hook: FunctionRef, fn: FunctionRef, call: Call, parent_place: str,
