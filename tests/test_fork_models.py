@@ -79,3 +79,83 @@ def test_a_fork_context_forks_on_python_3_14(tmp_path) -> None:
     script = POOL_SCRIPT.replace("from multiprocessing import Pool", "import multiprocessing").replace(
         "Pool(4)", "multiprocessing.get_context('fork').Pool(4)")
     assert _fork_kind(tmp_path, {"shop/pool.py": script, ".python-version": "3.14\n"}) == "per-child"
+
+
+DJANGO_CELERY = {
+    "shop/__init__.py": "",
+    "shop/settings.py": "INSTALLED_APPS = ['orders']\nROOT_URLCONF = 'shop.urls'\n",
+    "shop/celery.py": ("import os\n\nfrom celery import Celery\n\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n"
+                       "app = Celery('shop')\napp.config_from_object('django.conf:settings', namespace='CELERY')\n"),
+    "shop/urls.py": ("from django.urls import include, path\n\nurlpatterns = [path('orders/', include('orders.urls')),\n"
+                     "               path('api/', include(('api.urls', 'api'), namespace='api'))]\n"),
+    "orders/__init__.py": "",
+    "orders/models.py": "X = 1\n",
+    "orders/urls.py": "from orders import views\n\nurlpatterns = []\n",
+    "orders/views.py": "import markdown\n",
+    "orders/tasks.py": "from celery import shared_task\n\n\n@shared_task\ndef ship(order_id):\n    return order_id\n",
+    "api/__init__.py": "",
+    "api/urls.py": "urlpatterns = []\n",
+    "reports/__init__.py": "",
+    "reports/urls.py": "urlpatterns = []\n",  # not included anywhere: never imported
+}
+
+
+def test_celerys_django_fixup_runs_the_url_check_in_the_worker_parent(tmp_path) -> None:
+    # celery/fixups/django.py validate_models: django.setup(), then the system checks
+    # (unless CELERY_SKIP_CHECKS); the URL check imports ROOT_URLCONF and what it includes.
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    project = _project(tmp_path, DJANGO_CELERY)
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert {"shop.urls", "orders.urls", "orders.views", "api.urls"} <= set(parent.states[0].modules)
+    assert not parent.loads_module("reports.urls")
+    assert parent.loads_external("markdown")
+
+
+def test_without_a_root_urlconf_the_url_check_imports_nothing(tmp_path) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    files = {**DJANGO_CELERY, "shop/settings.py": "INSTALLED_APPS = ['orders']\n"}
+    project = _project(tmp_path, files)
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert not parent.loads_module("shop.urls") and not parent.loads_module("orders.views")
+
+
+@pytest.mark.parametrize(("attr", "checked"), [("", True), ("    requires_system_checks = []\n", False)])
+def test_a_management_command_runs_the_url_check_unless_it_skips_checks(tmp_path, attr: str, checked: bool) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    command = ("from django.core.management.base import BaseCommand\nfrom rq import Worker\n\n\n"
+               f"class Command(BaseCommand):\n{attr}    def handle(self, *args, **options):\n"
+               "        Worker(['default']).work()\n")
+    files = {**DJANGO_CELERY, "orders/management/__init__.py": "", "orders/management/commands/__init__.py": "",
+             "orders/management/commands/work.py": command,
+             "orders/jobs.py": "from rq.decorators import job\n\n\n@job('default')\ndef pack(order_id):\n    return order_id\n"}
+    del files["orders/tasks.py"]
+    project = _project(tmp_path, files)
+    [pack] = find_jobs(project)
+    parent = Parents(project, [pack]).for_job(pack)
+    assert parent.loads_module("orders.views") is checked
+
+
+@pytest.mark.parametrize(("line", "django"), [("python manage.py run_huey -w 2 -k process", True),
+                                              ("huey_consumer shop.queue.huey -w 2 -k process", False)])
+def test_run_huey_is_a_management_command_with_djangos_setup_and_checks(tmp_path, line: str, django: bool) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    files = {**DJANGO_CELERY, "Procfile": f"worker: {line}\n",
+             "shop/queue.py": "from huey import RedisHuey\n\nhuey = RedisHuey('shop')\n",
+             "orders/tasks.py": "from shop.queue import huey\n\n\n@huey.task()\ndef ship(order_id):\n    return order_id\n"}
+    if django:
+        files["orders/tasks.py"] = "from huey.contrib.djhuey import task\n\n\n@task()\ndef ship(order_id):\n    return order_id\n"
+        del files["shop/queue.py"]
+    project = _project(tmp_path, files)
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert parent.loads_module("orders.views") is django and parent.loads_module("orders.models") is django

@@ -16,7 +16,7 @@ from .base import (
     NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
     all_calls, as_int, const_str, instance_attr, modules_creating, parse_args, program, spellings,
 )
-from .clis import run_django_setup
+from .django import run_django_parent
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Celery(Adapter):
         for module in apps:
             sim.load(module.name)
         if _configured_from_django(project):
-            run_django_setup(project, sim)  # Celery's Django fixup runs django.setup() at worker init
+            run_django_parent(project, sim)  # Celery's Django fixup: django.setup() and the system checks
         # The worker imports every task module (include / imports / autodiscover) before
         # it sends worker_init and forks the pool.
         for other in parents.jobs:
