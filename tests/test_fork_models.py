@@ -159,3 +159,35 @@ def test_run_huey_is_a_management_command_with_djangos_setup_and_checks(tmp_path
     [ship] = find_jobs(project)
     parent = Parents(project, [ship]).for_job(ship)
     assert parent.loads_module("orders.views") is django and parent.loads_module("orders.models") is django
+
+
+FACTORY = {
+    "shop/__init__.py": "",
+    "shop/worker.py": ("from celery import Celery\n\nfrom shop.app import create_app\n\ncelery = Celery('shop')\n"
+                       "flask_app = create_app()\n"),
+    # `config.get(KEY, Default)(app)`: unconfigured, the app uses the default class.
+    "shop/app.py": ("from flask import Flask\n\nfrom shop.init import Initializer\n\n\ndef create_app():\n"
+                    "    app = Flask(__name__)\n    initializer = app.config.get('APP_INITIALIZER', Initializer)(app)\n"
+                    "    initializer.init_app()\n    return app\n"),
+    "shop/init.py": ("class Initializer:\n    def __init__(self, app):\n        self.app = app\n\n"
+                     "    def init_app(self):\n        self.init_views()\n\n"
+                     "    def init_views(self):\n        from shop.views import OrderView  # noqa: F401\n"),
+    "shop/views.py": "import markdown\n\n\nclass OrderView:\n    pass\n",
+    "shop/tasks.py": "from shop.worker import celery\n\n\n@celery.task\ndef ship(order_id):\n    return order_id\n",
+}
+
+
+@pytest.mark.parametrize(("getter", "followed"), [
+    ("app.config.get('APP_INITIALIZER', Initializer)(app)", True),
+    ("app.config.get('APP_INITIALIZER')(app)", False),  # no default: nothing known to run
+])
+def test_the_parent_runs_the_class_a_config_getter_defaults_to(tmp_path, getter: str, followed: bool) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    files = {**FACTORY, "shop/app.py": FACTORY["shop/app.py"].replace(
+        "app.config.get('APP_INITIALIZER', Initializer)(app)", getter)}
+    project = _project(tmp_path, files)
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert parent.loads_module("shop.views") is followed
