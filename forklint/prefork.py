@@ -183,6 +183,10 @@ class Simulator:
             if event.kind == "import":
                 self._import(module, facts.imports[event.index])
             elif event.kind == "class":
+                # Its body runs first (`datamodel = SQLAInterface(Model)`), then the class exists.
+                body = self.project.classes.get(f"{module.name}.{event.name}")
+                for call in body.facts.calls if body is not None else ():
+                    self._call(module, None, call)
                 self.state.timeline.append(Step("class", f"{module.name}.{event.name}", module))
             elif event.kind == "call":
                 self._call(module, None, facts.calls[event.index])

@@ -191,3 +191,51 @@ def test_the_parent_runs_the_class_a_config_getter_defaults_to(tmp_path, getter:
     [ship] = find_jobs(project)
     parent = Parents(project, [ship]).for_job(ship)
     assert parent.loads_module("shop.views") is followed
+
+
+EXPORTED = {
+    "shop/__init__.py": "",
+    "shop/extensions.py": "from celery import Celery\n\ncelery_app = Celery('shop')\n",
+    # The `-A` module: it builds the Flask app, then exports the Celery app made elsewhere.
+    "shop/celery_app.py": ("from shop.app import create_app\nfrom shop.extensions import celery_app\n\n"
+                           "flask_app = create_app()\n\napp = celery_app\n"),
+    "shop/app.py": "def create_app():\n    from shop.views import OrderView  # noqa: F401\n    return object()\n",
+    "shop/views.py": "import markdown\n\n\nclass OrderView:\n    pass\n",
+    "shop/tasks.py": "from shop.extensions import celery_app\n\n\n@celery_app.task\ndef ship(order_id):\n    return order_id\n",
+}
+
+
+@pytest.mark.parametrize(("changes", "loaded"), [
+    ({}, True),
+    # `celery -A shop.celery_app worker` looks for `app` / `celery` in the module: another name is not the entry.
+    ({"shop/celery_app.py": EXPORTED["shop/celery_app.py"].replace("app = celery_app", "exported = celery_app")}, False),
+    # A launch line names the -A module: that one is imported, whatever it binds.
+    ({"shop/celery_app.py": EXPORTED["shop/celery_app.py"].replace("app = celery_app", "exported = celery_app"),
+      "Procfile": "worker: celery -A shop.celery_app:exported worker\n"}, True),
+])
+def test_the_celery_parent_imports_the_module_that_exports_the_app(tmp_path, changes: dict[str, str], loaded: bool) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    project = _project(tmp_path, {**EXPORTED, **changes})
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert parent.loads_module("shop.celery_app") is loaded
+    assert parent.loads_module("shop.views") is loaded
+
+
+@pytest.mark.parametrize(("body", "called"), [
+    ("    datamodel = SQLAInterface(Order)\n", True),  # a class body runs at import, in the parent
+    ("    def datamodel(self):\n        return SQLAInterface(Order)\n", False),  # a method runs when called
+])
+def test_the_parent_runs_class_body_calls_when_it_imports_the_module(tmp_path, body: str, called: bool) -> None:
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    files = {**EXPORTED, "shop/views.py": ("from flask_appbuilder.models.sqla.interface import SQLAInterface\n\n"
+                                           "from shop.models import Order\n\n\nclass OrderView:\n" + body),
+             "shop/models.py": "class Order:\n    pass\n"}
+    project = _project(tmp_path, files)
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert parent.calls("flask_appbuilder.models.sqla.interface.SQLAInterface") is called

@@ -83,6 +83,8 @@ class Celery(Adapter):
         apps = modules_creating(project, CELERY_APPS)
         for module in apps:
             sim.load(module.name)
+        for module in app_modules(project):
+            sim.load(module.name)  # the `-A` module: what it runs at import (an app factory) is the parent's
         if _configured_from_django(project):
             run_django_parent(project, sim)  # Celery's Django fixup: django.setup() and the system checks
         # The worker imports every task module (include / imports / autodiscover) before
@@ -166,6 +168,33 @@ def worker_launch_line(project: Project) -> Launch | None:
     sets `--max-tasks-per-child`, else the first one."""
     launches = [launch for launch in project_launches(project) if launch.framework == "celery"]
     return next((launch for launch in launches if launch.max_tasks_per_child is not None), launches[0] if launches else None)
+
+
+def app_modules(project: Project) -> list[Module]:
+    """The module `celery -A X worker` imports: the launch line's `-A` module (Celery tries
+    `X` then `X.celery`); without a launch line, the modules that bind `app` or `celery` to
+    a Celery app made elsewhere, the names Celery's find_app looks for first."""
+    launch = worker_launch_line(project)
+    if launch is not None and launch.app:
+        name = launch.app.partition(":")[0]
+        found = [m for m in (project.module(name), project.module(f"{name}.celery")) if m is not None]
+        return found[:1] if found and _binds_app(project, found[0]) else found
+    return [module for module in project.modules.values() if _binds_app(project, module)]
+
+
+def _binds_app(project: Project, module: Module) -> bool:
+    """Does the module bind `app` or `celery` to a Celery app at module level?"""
+    for assign in module.facts.assigns:
+        if assign.target not in ("app", "celery"):
+            continue
+        for target in project.resolve_all(module, None, assign.value):
+            held = project.held_value(target)
+            if isinstance(held, tuple) and isinstance(held[1], Call):
+                target = project.call_target(None, held[0], held[1]) or target
+            created = target.removesuffix("()")
+            if created in CELERY_APPS or project.is_subclass(created, CELERY_APPS):
+                return True
+    return False
 
 
 def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
