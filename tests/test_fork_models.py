@@ -239,3 +239,29 @@ def test_the_parent_runs_class_body_calls_when_it_imports_the_module(tmp_path, b
     [ship] = find_jobs(project)
     parent = Parents(project, [ship]).for_job(ship)
     assert parent.calls("flask_appbuilder.models.sqla.interface.SQLAInterface") is called
+
+
+CLI_WORKER = {
+    **{k: v for k, v in EXPORTED.items() if k != "shop/celery_app.py"},
+    "shop/cli.py": ("import click\nfrom flask.cli import FlaskGroup\n\n\ndef _create_app():\n"
+                    "    from shop.app import create_app\n    return create_app()\n\n\n"
+                    "class ShopGroup(FlaskGroup):\n    def __init__(self, **extra):\n"
+                    "        super().__init__(create_app=_create_app, **extra)\n\n\n"
+                    "@click.group(cls=ShopGroup)\ndef cli():\n    pass\n\n\n"
+                    "@cli.command(context_settings={'ignore_unknown_options': True})\n@click.pass_context\n"
+                    "def celery(ctx):\n    from celery.bin.celery import celery as celery_cmd\n\n    celery_cmd(ctx.args)\n"),
+}
+
+
+@pytest.mark.parametrize(("start", "loaded"), [("celery_cmd(ctx.args)", True), ("print(ctx.args)", False)])
+def test_a_project_command_that_runs_celerys_cli_is_the_worker_parent(tmp_path, start: str, loaded: bool) -> None:
+    # `shop celery worker`: a Flask CLI command (its group's app factory runs first) that
+    # hands its arguments to Celery's own CLI, which starts the worker in this process.
+    from forklint.frameworks import find_jobs
+    from forklint.prefork import Parents
+
+    files = {**CLI_WORKER, "shop/cli.py": CLI_WORKER["shop/cli.py"].replace("celery_cmd(ctx.args)", start)}
+    project = _project(tmp_path, files)
+    [ship] = find_jobs(project)
+    parent = Parents(project, [ship]).for_job(ship)
+    assert parent.loads_module("shop.views") is loaded

@@ -45,6 +45,8 @@ def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
             chain = _groups(project, project.functions[owner])
         if (attr in ("command", "group") and owner.startswith(FLASK_COMMAND_OWNERS)) or target in FLASK_WITH_APPCONTEXT:
             flask = True
+    if any(_flask_group_class(project, group) for group in chain):
+        flask = True  # `@click.group(cls=AppFlaskGroup)`: a FlaskGroup runs the app factory first
     found: list[FunctionRef] = []
     if flask:
         factory = flask_app_factory(project)
@@ -54,6 +56,16 @@ def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
         found += [*_eager_callbacks(project, group), group]
     found += _eager_callbacks(project, fn)
     return found
+
+
+def _flask_group_class(project: Project, group: FunctionRef) -> bool:
+    """A click group made with `cls=` a FlaskGroup (subclass)."""
+    for decorator in group.facts.decorators:
+        cls = decorator.kwarg("cls") if isinstance(decorator, Call) else None
+        name = project.resolve(group.module, None, cls) if cls is not None else None
+        if name is not None and (name in FLASK_GROUPS or project.is_subclass(name, FLASK_GROUPS)):
+            return True
+    return False
 
 
 def _eager_callbacks(project: Project, fn: FunctionRef) -> list[FunctionRef]:
@@ -86,7 +98,10 @@ def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[Functi
 def flask_app_factory(project: Project) -> FunctionRef | None:
     """The app factory `flask` runs: `FlaskGroup(create_app=...)`, else `create_app` / `make_app`."""
     for module, fn, call in all_calls(project):
-        if project.call_target(fn, module, call) in FLASK_GROUPS:
+        # `FlaskGroup(create_app=f)`, or a subclass's `super().__init__(create_app=f)`
+        in_subclass = fn is not None and fn.facts.class_name is not None and \
+            project.is_subclass(f"{module.name}.{fn.facts.class_name}", FLASK_GROUPS)
+        if project.call_target(fn, module, call) in FLASK_GROUPS or in_subclass:
             factory = call.kwarg("create_app")
             name = project.resolve(module, fn.facts if fn else None, factory) if factory is not None else None
             if name in project.functions:
