@@ -266,6 +266,22 @@ class Parents:
         return self._memo[key]
 
 
+def run_script(project: Project, module: Module, call: Call,
+               is_fork: Callable[[Module, Call, str], bool]) -> tuple[Simulator, Module, FunctionRef | None, int]:
+    """Run `module` as `__main__` up to the call that forks (`call`, or one `is_fork` names);
+    when that call sits in a function nothing at import runs, that function up to it. The
+    simulator, and the module, function and line of the fork."""
+    sim = Simulator(project, is_fork)
+    sim.load(module.name, as_main=True)
+    if not sim.forked:
+        fn = enclosing(project, module, call)
+        if fn is not None:
+            sim.run(fn, until_line=call.pos.line)
+    if sim.forked:
+        return sim, sim.forked[0], sim.forked[1], sim.forked[2].pos.line
+    return sim, module, None, call.pos.line
+
+
 def import_closure(project: Project, functions: list[FunctionRef]) -> ParentState:
     """What importing these functions' modules (and running their imports) loads."""
     sim = Simulator(project, lambda *_: False)

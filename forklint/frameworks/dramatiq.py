@@ -15,7 +15,7 @@ from typing import Mapping as EnvMapping
 from typing import Sequence
 
 from ..facts import Call
-from ..project import FunctionRef, Module, Project
+from ..project import Module, Project
 from .base import (
     NO_ENV, NO_FORK, PER_CHILD, Adapter, ForkModel, ForkModels, Job, Launch, all_calls, as_int, parse_args, program, spellings,
 )
@@ -61,7 +61,7 @@ class Dramatiq(Adapter):
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
         """The project script that calls `dramatiq.cli.main()`, up to that call."""
-        from ..prefork import Parent, ParentState, PreforkPlace, Simulator, enclosing
+        from ..prefork import Parent, PreforkPlace, run_script
 
         project = parents.project
         calls = _main_calls(project)
@@ -69,15 +69,7 @@ class Dramatiq(Adapter):
             return super().build_parent(parents, key, job)
         states = []
         for module, call in calls:
-            sim = Simulator(project, lambda m, c, target: target in DRAMATIQ_MAIN)
-            sim.load(module.name, as_main=True)
-            if not sim.forked:
-                fn = enclosing(project, module, call)
-                if fn is not None:
-                    sim.run(fn, until_line=call.pos.line)
-            line = sim.forked[2].pos.line if sim.forked else call.pos.line
-            fork_module = sim.forked[0] if sim.forked else module
-            fork_fn: FunctionRef | None = sim.forked[1] if sim.forked else None
+            sim, fork_module, fork_fn, line = run_script(project, module, call, lambda m, c, target: target in DRAMATIQ_MAIN)
             sim.state.place = PreforkPlace("worker-script", fork_module, fork_fn, line,
                                            f"{fork_module.display}:{line}, before dramatiq's main()")
             states.append(sim.state)

@@ -97,7 +97,7 @@ class Multiprocessing(Adapter):
         return ("pool", job.site[0].name, job.site[1].pos)
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
-        from ..prefork import Parent, ParentState, PreforkPlace, Simulator, enclosing
+        from ..prefork import Parent, ParentState, PreforkPlace, run_script
 
         if job.site is None:
             return Parent([ParentState()], known=True)
@@ -110,14 +110,7 @@ class Multiprocessing(Adapter):
                 return False
             return call.pos == site_call.pos or target.removesuffix("()") in creators
 
-        sim = Simulator(project, is_fork)
-        sim.load(site_module.name, as_main=True)
-        if not sim.forked:
-            fn = enclosing(project, site_module, site_call)
-            if fn is not None:
-                sim.run(fn, until_line=site_call.pos.line)
-        line = sim.forked[2].pos.line if sim.forked else site_call.pos.line
-        fork_fn = sim.forked[1] if sim.forked else None
+        sim, _, fork_fn, line = run_script(project, site_module, site_call, is_fork)
         sim.state.place = PreforkPlace("pool-site", site_module, fork_fn, line, f"{site_module.display}:{line}, before the pool starts")
         return Parent([sim.state], known=True)
 
