@@ -183,6 +183,10 @@ class Simulator:
             if event.kind == "import":
                 self._import(module, facts.imports[event.index])
             elif event.kind == "class":
+                # Its body runs first (`datamodel = SQLAInterface(Model)`), then the class exists.
+                body = self.project.classes.get(f"{module.name}.{event.name}")
+                for call in body.facts.calls if body is not None else ():
+                    self._call(module, None, call)
                 self.state.timeline.append(Step("class", f"{module.name}.{event.name}", module))
             elif event.kind == "call":
                 self._call(module, None, facts.calls[event.index])
@@ -260,6 +264,22 @@ class Parents:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+
+def run_script(project: Project, module: Module, call: Call,
+               is_fork: Callable[[Module, Call, str], bool]) -> tuple[Simulator, Module, FunctionRef | None, int]:
+    """Run `module` as `__main__` up to the call that forks (`call`, or one `is_fork` names);
+    when that call sits in a function nothing at import runs, that function up to it. The
+    simulator, and the module, function and line of the fork."""
+    sim = Simulator(project, is_fork)
+    sim.load(module.name, as_main=True)
+    if not sim.forked:
+        fn = enclosing(project, module, call)
+        if fn is not None:
+            sim.run(fn, until_line=call.pos.line)
+    if sim.forked:
+        return sim, sim.forked[0], sim.forked[1], sim.forked[2].pos.line
+    return sim, module, None, call.pos.line
 
 
 def import_closure(project: Project, functions: list[FunctionRef]) -> ParentState:

@@ -255,6 +255,11 @@ class Project:
                 if tables:
                     return self._container_method(tables, method, depth)
         found: list[_Thing] = []
+        if method == "get" and len(call.args) >= 2:
+            # `app.config.get("APP_INITIALIZER", Initializer)`: of a mapping the analysis does
+            # not hold, the project class or function given as default is what runs unconfigured.
+            found += [t for t in self._things(module, scope, call.args[1], at, depth + 1)
+                      if isinstance(t, str) and (t in self.classes or t in self.functions)]
         for target in self.resolve_all(module, scope, func, at, depth + 1):
             if target == "functools.partial" and call.args:
                 found += self._things(module, scope, call.args[0], at, depth + 1)

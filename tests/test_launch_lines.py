@@ -154,9 +154,9 @@ def test_a_huey_consumer_line_says_whether_it_forks(tmp_path, line: str, kind: s
 
 @pytest.mark.parametrize(("line", "kind"), [
     ("dramatiq shop.tasks --use-spawn", "none"),
-    ("dramatiq shop.tasks -p 2", "per-child"),
+    ("dramatiq shop.tasks -p 2", "none"),  # forked before importing anything: nothing inherited
 ])
-def test_a_dramatiq_line_with_use_spawn_forks_nothing(tmp_path, line: str, kind: str) -> None:
+def test_a_dramatiq_line_forks_nothing_the_children_inherit(tmp_path, line: str, kind: str) -> None:
     from forklint.frameworks import find_jobs
 
     project = _project(tmp_path, {

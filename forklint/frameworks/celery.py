@@ -16,7 +16,8 @@ from .base import (
     NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
     all_calls, as_int, const_str, instance_attr, modules_creating, parse_args, program, spellings,
 )
-from .clis import run_django_setup
+from .clis import run_before_command
+from .django import run_django_parent
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ CELERY_PARENT_SIGNALS = frozenset({"celery.signals.worker_init", "celery.signals
 CELERY_CHILD_SIGNALS = frozenset({"celery.signals.worker_process_init"})
 # Pools that run tasks in the worker process itself: nothing is forked per child.
 CELERY_NON_FORKING_POOLS = frozenset({"solo", "threads", "gevent", "eventlet"})
+# Celery's own command line, run from project code: it starts the worker in that process.
+CELERY_CLI = frozenset({"celery.bin.celery.celery", "celery.bin.celery.main", "celery.__main__.main"})
 CELERY_SIGNATURES = frozenset({"celery.signature", "celery.canvas.signature"})
 CELERY_MAX_TASKS_KEYS = ("worker_max_tasks_per_child", "CELERYD_MAX_TASKS_PER_CHILD", "max_tasks_per_child")
 
@@ -83,8 +86,17 @@ class Celery(Adapter):
         apps = modules_creating(project, CELERY_APPS)
         for module in apps:
             sim.load(module.name)
+        for module in app_modules(project):
+            sim.load(module.name)  # the `-A` module: what it runs at import (an app factory) is the parent's
+        for module, fn, call in worker_starts(project):
+            # A project command that starts the worker in its own process (`celery_cmd(ctx.args)`):
+            # what its CLI framework runs first and the command up to that call are the parent's.
+            sim.load(module.name)
+            if fn is not None:
+                run_before_command(project, sim, fn)
+                sim.run(fn, until_line=call.pos.line)
         if _configured_from_django(project):
-            run_django_setup(project, sim)  # Celery's Django fixup runs django.setup() at worker init
+            run_django_parent(project, sim)  # Celery's Django fixup: django.setup() and the system checks
         # The worker imports every task module (include / imports / autodiscover) before
         # it sends worker_init and forks the pool.
         for other in parents.jobs:
@@ -166,6 +178,44 @@ def worker_launch_line(project: Project) -> Launch | None:
     sets `--max-tasks-per-child`, else the first one."""
     launches = [launch for launch in project_launches(project) if launch.framework == "celery"]
     return next((launch for launch in launches if launch.max_tasks_per_child is not None), launches[0] if launches else None)
+
+
+def worker_starts(project: Project) -> list[tuple[Module, FunctionRef | None, Call]]:
+    """Project calls that run a Celery worker in their own process: Celery's CLI
+    (`celery_cmd(args)`), `app.worker_main(argv)`."""
+    found = []
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        if target in CELERY_CLI or instance_attr(project, target, CELERY_APPS, {"worker_main"}):
+            found.append((module, fn, call))
+    return found
+
+
+def app_modules(project: Project) -> list[Module]:
+    """The module `celery -A X worker` imports: the launch line's `-A` module (Celery tries
+    `X` then `X.celery`); without a launch line, the modules that bind `app` or `celery` to
+    a Celery app made elsewhere, the names Celery's find_app looks for first."""
+    launch = worker_launch_line(project)
+    if launch is not None and launch.app:
+        name = launch.app.partition(":")[0]
+        found = [m for m in (project.module(name), project.module(f"{name}.celery")) if m is not None]
+        return found[:1] if found and _binds_app(project, found[0]) else found
+    return [module for module in project.modules.values() if _binds_app(project, module)]
+
+
+def _binds_app(project: Project, module: Module) -> bool:
+    """Does the module bind `app` or `celery` to a Celery app at module level?"""
+    for assign in module.facts.assigns:
+        if assign.target not in ("app", "celery"):
+            continue
+        for target in project.resolve_all(module, None, assign.value):
+            held = project.held_value(target)
+            if isinstance(held, tuple) and isinstance(held[1], Call):
+                target = project.call_target(None, held[0], held[1]) or target
+            created = target.removesuffix("()")
+            if created in CELERY_APPS or project.is_subclass(created, CELERY_APPS):
+                return True
+    return False
 
 
 def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..facts import Call, Const, Seq
+from ..facts import Call, Const
 from ..project import FunctionRef, Project
-from .base import all_calls, const_str
+from .base import all_calls
+from .django import django_settings_module, is_django_command, run_django_parent, run_django_setup, runs_system_checks
+
+__all__ = ["before_command", "django_settings_module", "flask_app_factory", "run_before_command", "run_django_setup"]
 
 if TYPE_CHECKING:
     from ..prefork import Simulator
@@ -26,8 +29,6 @@ FLASK_COMMAND_OWNERS = ("flask.cli.AppGroup()", "flask.cli.FlaskGroup()", "flask
 FLASK_WITH_APPCONTEXT = frozenset({"flask.cli.with_appcontext"})
 FLASK_GROUPS = frozenset({"flask.cli.FlaskGroup"})
 FLASK_FACTORY_NAMES = ("create_app", "make_app")  # what `flask --app pkg` looks for
-DJANGO_COMMAND_BASES = frozenset({"django.core.management.base.BaseCommand", "django.core.management.BaseCommand"})
-DJANGO_APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
 
 
 def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
@@ -44,6 +45,8 @@ def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
             chain = _groups(project, project.functions[owner])
         if (attr in ("command", "group") and owner.startswith(FLASK_COMMAND_OWNERS)) or target in FLASK_WITH_APPCONTEXT:
             flask = True
+    if any(_flask_group_class(project, group) for group in chain):
+        flask = True  # `@click.group(cls=AppFlaskGroup)`: a FlaskGroup runs the app factory first
     found: list[FunctionRef] = []
     if flask:
         factory = flask_app_factory(project)
@@ -53,6 +56,16 @@ def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
         found += [*_eager_callbacks(project, group), group]
     found += _eager_callbacks(project, fn)
     return found
+
+
+def _flask_group_class(project: Project, group: FunctionRef) -> bool:
+    """A click group made with `cls=` a FlaskGroup (subclass)."""
+    for decorator in group.facts.decorators:
+        cls = decorator.kwarg("cls") if isinstance(decorator, Call) else None
+        name = project.resolve(group.module, None, cls) if cls is not None else None
+        if name is not None and (name in FLASK_GROUPS or project.is_subclass(name, FLASK_GROUPS)):
+            return True
+    return False
 
 
 def _eager_callbacks(project: Project, fn: FunctionRef) -> list[FunctionRef]:
@@ -93,7 +106,10 @@ def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[Functi
 def flask_app_factory(project: Project) -> FunctionRef | None:
     """The app factory `flask` runs: `FlaskGroup(create_app=...)`, else `create_app` / `make_app`."""
     for module, fn, call in all_calls(project):
-        if project.call_target(fn, module, call) in FLASK_GROUPS:
+        # `FlaskGroup(create_app=f)`, or a subclass's `super().__init__(create_app=f)`
+        in_subclass = fn is not None and fn.facts.class_name is not None and \
+            project.is_subclass(f"{module.name}.{fn.facts.class_name}", FLASK_GROUPS)
+        if project.call_target(fn, module, call) in FLASK_GROUPS or in_subclass:
             factory = call.kwarg("create_app")
             name = project.resolve(module, fn.facts if fn else None, factory) if factory is not None else None
             if name in project.functions:
@@ -105,67 +121,9 @@ def flask_app_factory(project: Project) -> FunctionRef | None:
     return None
 
 
-def is_django_command(project: Project, fn: FunctionRef) -> bool:
-    """`handle` of a management command: Django runs setup() before it."""
-    if fn.facts.class_name is None or not fn.facts.qualname.endswith(".handle"):
-        return False
-    return project.is_subclass(f"{fn.module.name}.{fn.facts.class_name}", DJANGO_COMMAND_BASES)
-
-
-def django_settings_module(project: Project) -> str | None:
-    """The DJANGO_SETTINGS_MODULE the project sets (`os.environ.setdefault(...)`)."""
-    for module, fn, call in all_calls(project):
-        if project.call_target(fn, module, call) in ("os.environ.setdefault", "os.putenv") and call.args:
-            if const_str(call.arg(0)) == "DJANGO_SETTINGS_MODULE":
-                return const_str(call.arg(1))
-    return None
-
-
-def run_django_setup(project: Project, sim: "Simulator", settings_name: str | None = None) -> bool:
-    """What `django.setup()` runs: the settings, every installed app's package and
-    AppConfig, their models modules, then each `AppConfig.ready()`. False when the
-    project has no Django settings module. `settings_name` is the one a launch line
-    gives (`--settings`, DJANGO_SETTINGS_MODULE); else the one the project sets."""
-    settings_name = settings_name if settings_name and project.module(settings_name) else django_settings_module(project)
-    settings = project.module(settings_name) if settings_name else None
-    if settings is None:
-        return False
-    sim.load(settings.name)
-    apps: list[str] = []
-    for assign in settings.facts.assigns:
-        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
-            apps = [item.value for item in assign.value.items if isinstance(item, Const) and isinstance(item.value, str)]
-    configs: list[str] = []
-    packages: list[str] = []
-    for entry in apps:
-        cls = project.canonical(entry)
-        if cls in project.classes:  # "shop.apps.ShopConfig"
-            configs.append(cls)
-            packages.append(project.classes[cls].module.name.removesuffix(".apps"))
-            sim.load(project.classes[cls].module.name)
-            continue
-        if project.module(entry) is None:
-            continue
-        packages.append(entry)
-        sim.load(entry)
-        apps_module = project.module(f"{entry}.apps")
-        if apps_module is not None:
-            sim.load(apps_module.name)
-            configs += [c.qualified for c in project.classes.values()
-                        if c.module is apps_module and project.is_subclass(c.qualified, DJANGO_APP_CONFIG)][:1]
-    for package in packages:
-        if project.module(f"{package}.models") is not None:
-            sim.load(f"{package}.models")
-    for cls in configs:
-        ready = project.find_method(cls, "ready")
-        if ready is not None:
-            sim.run(ready)
-    return True
-
-
 def run_before_command(project: Project, sim: "Simulator", fn: FunctionRef) -> None:
     """Run in `sim` what the CLI framework runs before the command `fn`."""
     if is_django_command(project, fn):
-        run_django_setup(project, sim)
+        run_django_parent(project, sim, checks=runs_system_checks(project, fn))
     for before in before_command(project, fn):
         sim.run(before)

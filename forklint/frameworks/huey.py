@@ -15,6 +15,7 @@ from .base import (
     NO_ENV, NO_FORK, PER_CHILD, Adapter, ChildHook, ForkModel, ForkModels, Job, Launch, as_int, instance_attr, modules_creating,
     parse_args, program, spellings,
 )
+from .django import run_django_parent
 from .launch_lines import first_launch, project_launches
 
 if TYPE_CHECKING:
@@ -53,12 +54,18 @@ class Huey(Adapter):
 
         project = parents.project
         sim = Simulator(project, lambda *_: False)
-        for module in modules_creating(project, HUEY_CLASSES):
+        launch = first_launch(project, self.flavours)
+        creators = modules_creating(project, HUEY_CLASSES)
+        # `manage.py run_huey` (djhuey builds the Huey from settings.HUEY): a management
+        # command, so Django's setup and system checks run before the consumer starts.
+        if (launch.app is None) if launch is not None else not creators:
+            run_django_parent(project, sim, launch.settings_module if launch else None)
+        for module in creators:
             sim.load(module.name)
         for other in parents.jobs:
             if other.adapter is self:
                 sim.load(other.function.module.name)
-        sim.state.launch = first_launch(project, self.flavours)
+        sim.state.launch = launch
         return Parent([sim.state], known=True)
 
     def child_hook(self, flavour: str) -> str | None:

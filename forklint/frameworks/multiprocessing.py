@@ -2,11 +2,15 @@
 
 A Pool's workers live for `maxtasksperchild` tasks (forever by default); a Process
 runs one target; `spawn` / `forkserver` start a fresh interpreter, so nothing is
-inherited and nothing per-fork repeats.
+inherited and nothing per-fork repeats. Forkserver is the default on Linux from Python
+3.14, so a project that only runs on 3.14+ forks only where it asks for fork.
 """
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 from typing import Mapping as EnvMapping
 
@@ -14,7 +18,7 @@ from ..facts import Call, Const, Dotted, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
     NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
-    all_calls, creation_call, instance_attr,
+    all_calls, const_str, creation_call, instance_attr,
 )
 
 if TYPE_CHECKING:
@@ -52,23 +56,12 @@ class Multiprocessing(Adapter):
 
     # -- fork models -------------------------------------------------------------------
 
-    def _global_start_method(self, models: ForkModels) -> str | None:
-        def compute() -> str | None:
-            method = None
-            for module, fn, call in all_calls(models.project):
-                if models.project.call_target(fn, module, call) in MP_SET_START and call.args:
-                    arg = call.args[0]
-                    if isinstance(arg, Const) and isinstance(arg.value, str):
-                        method = arg.value
-            return method
-
-        return models.memo("mp-start-method", compute)  # type: ignore[return-value]
-
     def _start_method_model(self, models: ForkModels, module: Module, fn: FunctionRef | None, func: Val,
                             model: ForkModel) -> ForkModel:
-        method = _context_method(models.project, module, fn, func) or self._global_start_method(models)
+        explicit = _context_method(models.project, module, fn, func)
+        method, why = (explicit, f"the {explicit} start method") if explicit else start_method(models)
         if method in ("spawn", "forkserver"):
-            return ForkModel(NO_FORK, model.child, f"the {method} start method starts a fresh interpreter")
+            return ForkModel(NO_FORK, model.child, f"{why} starts a fresh interpreter")
         return model
 
     def _pool(self, models: ForkModels, module: Module, fn: FunctionRef | None, call: Call) -> ForkModel:
@@ -92,7 +85,8 @@ class Multiprocessing(Adapter):
                 method = _context_arg(context)
                 if method in ("spawn", "forkserver"):
                     return ForkModel(NO_FORK, model.child, f"the {method} start method starts a fresh interpreter")
-                return model
+                if method is not None:
+                    return model
         return self._start_method_model(models, module, fn, call.func, model)
 
     # -- parent and children -----------------------------------------------------------
@@ -103,7 +97,7 @@ class Multiprocessing(Adapter):
         return ("pool", job.site[0].name, job.site[1].pos)
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
-        from ..prefork import Parent, ParentState, PreforkPlace, Simulator, enclosing
+        from ..prefork import Parent, ParentState, PreforkPlace, run_script
 
         if job.site is None:
             return Parent([ParentState()], known=True)
@@ -116,14 +110,7 @@ class Multiprocessing(Adapter):
                 return False
             return call.pos == site_call.pos or target.removesuffix("()") in creators
 
-        sim = Simulator(project, is_fork)
-        sim.load(site_module.name, as_main=True)
-        if not sim.forked:
-            fn = enclosing(project, site_module, site_call)
-            if fn is not None:
-                sim.run(fn, until_line=site_call.pos.line)
-        line = sim.forked[2].pos.line if sim.forked else site_call.pos.line
-        fork_fn = sim.forked[1] if sim.forked else None
+        sim, _, fork_fn, line = run_script(project, site_module, site_call, is_fork)
         sim.state.place = PreforkPlace("pool-site", site_module, fork_fn, line, f"{site_module.display}:{line}, before the pool starts")
         return Parent([sim.state], known=True)
 
@@ -141,6 +128,61 @@ class Multiprocessing(Adapter):
 
     def launch(self, argv: Sequence[str], env: EnvMapping[str, str] = NO_ENV) -> Launch | None:
         return None  # started from the project's own code, never by a launch line
+
+
+def start_method(models: ForkModels) -> tuple[str, str]:
+    """The start method a default-context Process or Pool uses, and why: the project's
+    `multiprocessing.set_start_method(...)`, else its Python's default (forkserver from
+    3.14 on Linux, fork before)."""
+
+    def compute() -> tuple[str, str]:
+        method = None
+        for module, fn, call in all_calls(models.project):
+            if models.project.call_target(fn, module, call) in MP_SET_START and call.args:
+                method = const_str(call.args[0]) or method
+        if method is not None:
+            return method, f"the {method} start method"
+        lowest = lowest_python(models.project)
+        if lowest is not None and lowest >= FORKSERVER_DEFAULT_FROM:
+            return "forkserver", f"Python {lowest[0]}.{lowest[1]}'s default start method, forkserver,"
+        return "fork", "the fork start method"
+
+    return models.memo("mp-start-method", compute)  # type: ignore[return-value]
+
+
+# Python 3.14 made forkserver the default start method on Linux (fork until 3.13); macOS
+# and Windows spawn. Children of forkserver or spawn inherit nothing the parent ran.
+FORKSERVER_DEFAULT_FROM = (3, 14)
+_PYTHON_VERSION = re.compile(r"^\s*(?:cpython-|python-?)?(\d+)\.(\d+)", re.IGNORECASE)
+_DOCKER_PYTHON = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?:\S*/)?python:(\d+)\.(\d+)", re.IGNORECASE | re.MULTILINE)
+_LOWER_BOUND = re.compile(r"(>=|~=|==|>)\s*(\d+)\.(\d+)")
+
+
+def lowest_python(project: Project) -> tuple[int, int] | None:
+    """The oldest Python the project says it runs on, or None when it pins none: its
+    `.python-version`, `requires-python`'s lower bound and its Dockerfile's `FROM python:X.Y`
+    (at the project root); where they disagree, the oldest wins (that one may still fork)."""
+    root = Path(project.root)
+    found: list[tuple[int, int]] = []
+    pinned = _PYTHON_VERSION.match(_read_text(root / ".python-version"))
+    if pinned:
+        found.append((int(pinned[1]), int(pinned[2])))
+    try:
+        requires = tomllib.loads(_read_text(root / "pyproject.toml")).get("project", {}).get("requires-python")
+    except tomllib.TOMLDecodeError:
+        requires = None
+    bounds = [(int(m[2]), int(m[3])) for m in _LOWER_BOUND.finditer(requires)] if isinstance(requires, str) else []
+    if bounds:
+        found.append(max(bounds))
+    found += [(int(m[1]), int(m[2])) for m in _DOCKER_PYTHON.finditer(_read_text(root / "Dockerfile"))]
+    return min(found) if found else None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _context_arg(call: Call) -> str | None:

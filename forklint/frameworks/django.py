@@ -1,0 +1,135 @@
+"""Django: what it runs in a worker's parent before the fork, asked by every adapter
+whose worker can run under Django (a management command, Celery's Django fixup).
+
+`django.setup()` imports the settings, every installed app, its models and runs each
+`AppConfig.ready()`; the system checks a management command (or Celery's fixup) runs
+next import the URLconfs. All of it is inherited by every child.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..facts import Const, Seq
+from ..project import FunctionRef, Module, Project
+from .base import all_calls, const_str
+
+if TYPE_CHECKING:
+    from ..prefork import Simulator
+
+DJANGO_COMMAND_BASES = frozenset({"django.core.management.base.BaseCommand", "django.core.management.BaseCommand"})
+DJANGO_APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
+DJANGO_INCLUDE = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
+
+
+def is_django_command(project: Project, fn: FunctionRef) -> bool:
+    """`handle` of a management command: Django runs setup() before it."""
+    if fn.facts.class_name is None or not fn.facts.qualname.endswith(".handle"):
+        return False
+    return project.is_subclass(f"{fn.module.name}.{fn.facts.class_name}", DJANGO_COMMAND_BASES)
+
+
+def django_settings_module(project: Project) -> str | None:
+    """The DJANGO_SETTINGS_MODULE the project sets (`os.environ.setdefault(...)`)."""
+    for module, fn, call in all_calls(project):
+        if project.call_target(fn, module, call) in ("os.environ.setdefault", "os.putenv") and call.args:
+            if const_str(call.arg(0)) == "DJANGO_SETTINGS_MODULE":
+                return const_str(call.arg(1))
+    return None
+
+
+def django_settings(project: Project, settings_name: str | None = None) -> Module | None:
+    """The project's settings module: the one a launch line gives (`--settings`,
+    DJANGO_SETTINGS_MODULE), else the one the project sets; None without one."""
+    settings_name = settings_name if settings_name and project.module(settings_name) else django_settings_module(project)
+    return project.module(settings_name) if settings_name else None
+
+
+def run_django_parent(project: Project, sim: "Simulator", settings_name: str | None = None, checks: bool = True) -> bool:
+    """What Django runs in a worker's parent before it forks: `django.setup()`, then
+    (`checks`) the system checks. A management command runs them before `handle()`
+    (BaseCommand.execute, unless the command sets `requires_system_checks` empty), and so
+    does Celery's Django fixup at worker start (celery/fixups/django.py validate_models:
+    `run_checks()` unless CELERY_SKIP_CHECKS). False when the project has no settings."""
+    if not run_django_setup(project, sim, settings_name):
+        return False
+    if checks:
+        run_url_check(project, sim, django_settings(project, settings_name))
+    return True
+
+
+def run_url_check(project: Project, sim: "Simulator", settings: Module | None) -> None:
+    """Django's URL system check (django/core/checks/urls.py check_url_config) walks
+    `get_resolver()`: it imports ROOT_URLCONF and every URLconf included by name in it."""
+    root = next((const_str(a.value) for a in reversed(settings.facts.assigns) if a.target == "ROOT_URLCONF"), None) \
+        if settings is not None else None
+    pending = [root] if root else []
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop(0)
+        module = project.module(name)
+        if name in seen or module is None:
+            continue
+        seen.add(name)
+        sim.load(module.name)
+        for call in module.facts.calls:  # module level: `urlpatterns = [path("x/", include("app.urls"))]`
+            if project.call_target(None, module, call) in DJANGO_INCLUDE:
+                included = call.arg(0, "arg")
+                if isinstance(included, Seq) and included.items:  # include(("app.urls", "app"))
+                    included = included.items[0]
+                if const_str(included):
+                    pending.append(const_str(included))  # type: ignore[arg-type]
+
+
+def runs_system_checks(project: Project, fn: FunctionRef) -> bool:
+    """Whether the management command whose `handle` is `fn` runs the system checks first:
+    Django's default (`requires_system_checks = "__all__"`) unless the command's class
+    (or a project base) sets it to something empty."""
+    if fn.facts.class_name is None:
+        return True
+    for owner in project.mro(f"{fn.module.name}.{fn.facts.class_name}"):
+        cls = project.classes.get(owner)
+        setting = next((a.value for a in cls.facts.assigns if a.target == "requires_system_checks"), None) if cls else None
+        if setting is not None:
+            return not (isinstance(setting, Seq) and not setting.items) and not (isinstance(setting, Const) and not setting.value)
+    return True
+
+
+def run_django_setup(project: Project, sim: "Simulator", settings_name: str | None = None) -> bool:
+    """What `django.setup()` runs: the settings, every installed app's package and
+    AppConfig, their models modules, then each `AppConfig.ready()`. False when the
+    project has no Django settings module (`django_settings`)."""
+    settings = django_settings(project, settings_name)
+    if settings is None:
+        return False
+    sim.load(settings.name)
+    apps: list[str] = []
+    for assign in settings.facts.assigns:
+        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
+            apps = [item.value for item in assign.value.items if isinstance(item, Const) and isinstance(item.value, str)]
+    configs: list[str] = []
+    packages: list[str] = []
+    for entry in apps:
+        cls = project.canonical(entry)
+        if cls in project.classes:  # "shop.apps.ShopConfig"
+            configs.append(cls)
+            packages.append(project.classes[cls].module.name.removesuffix(".apps"))
+            sim.load(project.classes[cls].module.name)
+            continue
+        if project.module(entry) is None:
+            continue
+        packages.append(entry)
+        sim.load(entry)
+        apps_module = project.module(f"{entry}.apps")
+        if apps_module is not None:
+            sim.load(apps_module.name)
+            configs += [c.qualified for c in project.classes.values()
+                        if c.module is apps_module and project.is_subclass(c.qualified, DJANGO_APP_CONFIG)][:1]
+    for package in packages:
+        if project.module(f"{package}.models") is not None:
+            sim.load(f"{package}.models")
+    for cls in configs:
+        ready = project.find_method(cls, "ready")
+        if ready is not None:
+            sim.run(ready)
+    return True
