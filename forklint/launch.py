@@ -175,12 +175,24 @@ def follow(
         found = _project_file(root, command, command.argv[0])
         branch = command.argv[1] if len(command.argv) > 1 else None
         steps = [c for c in by_path.get(found or "", []) if c.source == "shell" and c.name == branch]
+        if not steps and found and len(command.argv) > 1 and _passes_through(root / found):
+            # `bin/start-stunnel python manage.py ...`: the wrapper ends in `exec "$@"`.
+            return follow(root, replace(command, argv=command.argv[1:]), commands, depth - 1)
     if not steps:
         return [command]
     # What the container or service sets reaches the processes it starts, and wins over
     # what a script sets: entrypoints mostly give defaults (`export X=${X:-d}`).
     steps = [replace(step, env={**step.env, **command.env}) for step in steps if step != command]
     return [end for step in steps for end in follow(root, step, commands, depth - 1)]
+
+
+_EXEC_ARGUMENTS = re.compile(r'^\s*exec\s+"?\$(@|\{@\})"?\s*$', re.MULTILINE)
+
+
+def _passes_through(script: Path) -> bool:
+    """A wrapper script that ends by running its own arguments (`exec "$@"`)."""
+    text = _read(script, MAX_BYTES)
+    return text is not None and bool(_EXEC_ARGUMENTS.search(text))
 
 
 def _project_file(root: Path, command: LaunchCommand, written: str) -> str | None:

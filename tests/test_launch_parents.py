@@ -1,0 +1,111 @@
+"""Workers as real apps start them: through wrappers, their own CLI code, and the queues
+their jobs go to (issues 12 and 13). Each case comes with one that must not be read so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forklint.frameworks import find_jobs
+from forklint.frameworks.launch_lines import project_launches
+from forklint.prefork import Parents
+
+from test_launch_lines import _project
+
+STUNNEL = '#!/bin/bash\n# Placeholder wrapper for the buildpack.\nexec "$@"\n'
+DJANGO_SITE = {
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_cfg.settings')\n",
+    "site_cfg/__init__.py": "",
+    "site_cfg/settings.py": "INSTALLED_APPS = ['django_rq', 'builds']\n",
+    "builds/__init__.py": "",
+    "builds/models.py": "X = 1\n",
+    "builds/jobs.py": "import django_rq\n\n\n@django_rq.job('high')\ndef run_build(build_id):\n    return build_id\n",
+    "builds/management/__init__.py": "",
+    "builds/management/commands/__init__.py": "",
+}
+RQWORKER_SUBCLASS = (
+    "from django_rq.management.commands.rqworker import Command as BaseCommand\n\n\n"
+    "class Command(BaseCommand):\n    def handle(self, *args, **options):\n        return super().handle(*args, **options)\n"
+)
+OWN_COMMAND = (
+    "from django.core.management.base import BaseCommand\n\n\n"
+    "class Command(BaseCommand):\n    def handle(self, *args, **options):\n        print('hello')\n"
+)
+
+
+def test_a_wrapper_script_that_execs_its_arguments_runs_them(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"Procfile": "worker: bin/start-stunnel rq worker high\n", "bin/start-stunnel": STUNNEL})
+    [launch] = project_launches(project)
+    assert (launch.framework, launch.queues, launch.command.where) == ("rq", ("high",), "Procfile:1")
+
+
+def test_a_script_that_does_not_exec_its_arguments_is_not_a_wrapper(tmp_path: Path) -> None:
+    script = '#!/bin/bash\necho "$@" >> /var/log/started\nexec sleep 10\n'
+    project = _project(tmp_path, {"Procfile": "worker: bin/note rq worker high\n", "bin/note": script})
+    assert project_launches(project) == []
+
+
+def test_a_management_command_subclassing_rqworker_is_a_django_rq_worker(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        **DJANGO_SITE,
+        "Procfile": "worker: bin/start-stunnel python manage.py site_rqworker high default\n",
+        "bin/start-stunnel": STUNNEL,
+        "builds/management/commands/site_rqworker.py": RQWORKER_SUBCLASS,
+    })
+    [launch] = project_launches(project)
+    assert (launch.framework, launch.queues) == ("django-rq", ("high", "default"))
+    [job] = find_jobs(project)
+    parent = Parents(project, [job]).for_job(job)
+    assert parent.known and {"site_cfg.settings", "builds", "builds.models"} <= set(parent.states[0].modules)
+
+
+def test_a_management_command_of_its_own_is_no_worker(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        **DJANGO_SITE,
+        "Procfile": "worker: python manage.py site_rqworker high default\n",
+        "builds/management/commands/site_rqworker.py": OWN_COMMAND,
+    })
+    assert project_launches(project) == []
+
+
+CONSOLE_SCRIPT = '''import sys
+
+import click
+from rq.cli import main
+
+
+@click.option("--pid")
+@click.command()
+def worker(pid):
+    args = ["rq", "worker", "-w", "shop.workers.ShopWorker", "-c", "shop.rqconfig", "--disable-job-desc-logging"]
+    sys.argv = args
+    main()
+'''
+SHOP = {
+    "shop/__init__.py": "",
+    "shop/rqconfig.py": "REDIS_URL = 'redis://r'\n",
+    "shop/workers.py": "from rq import Worker\n\n\nclass ShopWorker(Worker):\n    pass\n",
+    "shop/jobs.py": "from rq.decorators import job\n\n\n@job('default')\ndef send(x):\n    return x\n",
+}
+
+
+def test_a_console_script_that_sets_sys_argv_runs_that_command_line(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        **SHOP,
+        "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    shop-worker = shop.entrypoint:worker\n",
+        "Procfile": "worker: shop-worker --pid /run/w.pid\n",
+        "shop/entrypoint.py": CONSOLE_SCRIPT,
+    })
+    launches = project_launches(project)
+    assert {(l.framework, l.worker_class, l.settings_module) for l in launches} == {("rq", "shop.workers.ShopWorker", "shop.rqconfig")}
+    [send] = find_jobs(project)
+    parent = Parents(project, [send]).for_job(send)
+    assert parent.known and {"shop.workers", "shop.rqconfig"} <= set(parent.states[0].modules)
+
+
+def test_a_console_script_that_reads_sys_argv_runs_nothing_else(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        **SHOP,
+        "setup.cfg": "[options.entry_points]\nconsole_scripts =\n    shop-worker = shop.entrypoint:worker\n",
+        "shop/entrypoint.py": "import sys\n\n\ndef worker():\n    args = sys.argv[1:]\n    print(args)\n",
+    })
+    assert project_launches(project) == []
