@@ -29,7 +29,8 @@ except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib  # type: ignore[no-redef]
 
 LaunchSource = Literal[
-    "procfile", "dockerfile", "compose", "supervisord", "systemd", "kubernetes", "shell", "makefile", "console-script"
+    "procfile", "dockerfile", "compose", "supervisord", "systemd", "kubernetes", "shell", "makefile", "console-script",
+    "docstring",  # a command line documented in a module's docstring: read only where no launch file says more
 ]
 
 MAX_BYTES = 1_000_000
@@ -111,6 +112,9 @@ def find_launch_commands(
         relative = path.relative_to(root).as_posix()
         if reader in (read_shell_script, read_makefile):
             scripts.append((relative, text, reader))
+            continue
+        if reader is read_module_docstring:
+            found.extend(c for c in reader(relative, text) if program_name(c.argv[0]) in WORKER_PROGRAMS)
             continue
         try:
             rooted = reader in (read_systemd, read_kubernetes, read_compose)
@@ -270,6 +274,8 @@ def _reader_for(name: str, folder: str = "") -> _Reader | None:
         return read_setup_cfg
     if lower == "setup.py":
         return read_setup_py
+    if lower.endswith(".py"):
+        return read_module_docstring
     return None
 
 
@@ -849,6 +855,46 @@ def read_makefile(path: str, text: str) -> list[LaunchCommand]:
 
 
 _MAKE_VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+# --- module docstrings ------------------------------------------------------------------
+
+# The module's docstring: after comments and blank lines, the first string literal.
+_DOCSTRING = re.compile(r'\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*[rRuU]?("""|\'\'\')(.*?)\1', re.DOTALL)
+
+
+def read_module_docstring(path: str, text: str) -> list[LaunchCommand]:
+    """Command lines a module's docstring documents for starting that very module: a
+    worker class or app defined there (`rq worker -w pkg.job_worker.W` in
+    pkg/job_worker.py, `celery -A pkg.celery worker` in pkg/celery.py). Lower confidence
+    than a launch file: what the docs say to run, not what a deployment runs."""
+    match = _DOCSTRING.match(text)
+    if match is None:
+        return []
+    module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    first_line = text.count("\n", 0, match.start(2)) + 1
+    found: list[LaunchCommand] = []
+    for number, line in _logical_lines(match.group(2)):
+        offset = number - 1
+        written = line.strip().removeprefix("$ ")
+        words = written.split()
+        if not any(_names_module(word, module, after) for after, word in zip(["", *words], words)):
+            continue
+        found += _commands(path, first_line + offset, "docstring", commands_in(written), written)
+    return found
+
+
+def _names_module(word: str, module: str, after: str) -> bool:
+    """`pkg.job_worker.W`, `--app=pkg.celery:app` name the module at path `src/pkg/job_worker.py`
+    (a dotted tail of two parts or more: the root may hold the package in a folder). A
+    one-part name (`tasks.py`) counts only as an option's value (`-A tasks`), never as a
+    bare word (the `worker` of `celery -A proj worker` does not name worker.py)."""
+    if word.startswith("-"):
+        word, after = word.partition("=")[2], word
+    parts = module.split(".")
+    tails = {".".join(parts[i:]) for i in range(max(len(parts) - 1, 1))}
+    exact = len(parts) > 1 or after.startswith("-")
+    return any((exact and word == tail) or word.startswith((f"{tail}.", f"{tail}:")) for tail in tails)
 
 
 # --- console scripts --------------------------------------------------------------------

@@ -109,3 +109,55 @@ def test_a_console_script_that_reads_sys_argv_runs_nothing_else(tmp_path: Path) 
         "shop/entrypoint.py": "import sys\n\n\ndef worker():\n    args = sys.argv[1:]\n    print(args)\n",
     })
     assert project_launches(project) == []
+
+
+WORKER_DOC = '''"""The job worker.
+
+Start it with::
+
+    rq worker --with-scheduler -w shop.job_worker.ShopWorker \\
+        -c shop.job_settings
+"""
+from rq import Worker
+
+
+class ShopWorker(Worker):
+    pass
+'''
+
+
+def test_a_worker_module_docstring_naming_the_module_is_a_lower_confidence_launch(tmp_path: Path) -> None:
+    project = _project(tmp_path, {**SHOP, "shop/job_worker.py": WORKER_DOC})
+    [launch] = project_launches(project)
+    assert (launch.worker_class, launch.settings_module) == ("shop.job_worker.ShopWorker", "shop.job_settings")
+    assert (launch.command.source, launch.command.where) == ("docstring", "shop/job_worker.py:5")
+
+
+def test_a_docstring_command_for_another_module_is_no_launch(tmp_path: Path) -> None:
+    text = WORKER_DOC.replace("-w shop.job_worker.ShopWorker ", "")  # names only the settings module
+    project = _project(tmp_path, {**SHOP, "shop/job_worker.py": text})
+    assert project_launches(project) == []
+
+
+def test_a_launch_file_wins_over_a_docstring(tmp_path: Path) -> None:
+    project = _project(tmp_path, {**SHOP, "shop/job_worker.py": WORKER_DOC, "Procfile": "worker: rq worker high\n"})
+    [launch] = project_launches(project)
+    assert (launch.command.where, launch.queues) == ("Procfile:1", ("high",))
+
+
+def test_a_one_part_module_is_named_only_as_an_option_value(tmp_path: Path) -> None:
+    from forklint.launch import read_module_docstring
+
+    doc = '"""Run:\n\n    celery -A tasks worker\n    celery -A proj worker -l info\n"""\n'
+    assert [c.argv for c in read_module_docstring("tasks.py", doc)] == [("celery", "-A", "tasks", "worker")]
+    assert read_module_docstring("worker.py", doc) == []
+
+
+def test_workers_says_a_docstring_launch_is_lower_confidence(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    for path, text in {**SHOP, "shop/job_worker.py": WORKER_DOC, "pyproject.toml": '[project]\nname = "shop"\n'}.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    done = run_cli("workers", "--no-cache", ".", cwd=tmp_path)
+    assert "(shop/job_worker.py:5, in a docstring: lower confidence)" in done.stdout, done.stdout + done.stderr

@@ -44,8 +44,10 @@ def find_worker_launches(root: Path, runs_as: Callable[[LaunchCommand], LaunchCo
             # A line reached through an entrypoint gets the environment its service sets.
             if key not in ends or len(end.env) > len(ends[key].env):
                 ends[key] = end
-    found = (worker_launch(end) for end in ends.values())
-    return [launch for launch in found if launch is not None]
+    found = [launch for launch in map(worker_launch, ends.values()) if launch is not None]
+    # A command documented in a docstring stands in only for runners no launch file starts.
+    written = {launch.framework for launch in found if launch.command and launch.command.source != "docstring"}
+    return [l for l in found if not (l.command and l.command.source == "docstring" and l.framework in written)]
 
 
 # Read once per linked project (a run links each project once; a new run reads afresh).
