@@ -155,7 +155,21 @@ class RQ(Adapter):
     def parent_key(self, parents: "Parents", job: Job) -> Hashable:
         if not self._workers(parents) and not parents.project.config.prefork_modules:
             return ("assumed", job.function.module.name)
-        return "rq"
+        return ("rq", self._consumers(parents, job))
+
+    def _consumers(self, parents: "Parents", job: Job) -> tuple[int, ...]:
+        """The forking workers (by index) that take this job: those that consume the queue
+        it is enqueued on, where the code shows the queue and some worker consumes it."""
+        from ..prefork import enclosing
+
+        workers = self._workers(parents)
+        everyone = tuple(range(len(workers)))
+        if job.site is None:
+            return everyone
+        module, call = job.site
+        queue = enqueued_queue(parents.project, module, enclosing(parents.project, module, call), call)
+        taking = tuple(i for i, entry in enumerate(workers) if queue is None or entry.consumes(queue))
+        return taking or everyone
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
         from ..prefork import Parent, ParentState, PreforkPlace, Simulator
@@ -168,7 +182,8 @@ class RQ(Adapter):
             sim.state.place = PreforkPlace("assumed", module, None, 0, f"the worker's parent (no worker entry found; assumed to import {module.name})")
             return Parent([sim.state], known=False)
         states: list[ParentState] = []
-        for entry in self._workers(parents):
+        workers = self._workers(parents)
+        for entry in (workers[i] for i in key[1]) if isinstance(key, tuple) else workers:
             if entry.script is not None:
                 module, fn, call = entry.script
                 fork_pos = call.pos
