@@ -876,8 +876,11 @@ def read_module_docstring(path: str, text: str) -> list[LaunchCommand]:
     found: list[LaunchCommand] = []
     for number, line in _logical_lines(match.group(2)):
         offset = number - 1
-        written = line.strip().removeprefix("$ ")
-        words = written.split()
+        words = line.split()
+        # Prose may lead in: "run the following command: celery -A pkg.celery worker".
+        start = next((i for i, word in enumerate(words) if program_name(word) in WORKER_PROGRAMS), 0)
+        words = words[start:]
+        written = " ".join(words).removeprefix("$ ")
         if not any(_names_module(word, module, after) for after, word in zip(["", *words], words)):
             continue
         found += _commands(path, first_line + offset, "docstring", commands_in(written), written)

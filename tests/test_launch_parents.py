@@ -161,3 +161,11 @@ def test_workers_says_a_docstring_launch_is_lower_confidence(tmp_path: Path) -> 
         (tmp_path / path).write_text(text)
     done = run_cli("workers", "--no-cache", ".", cwd=tmp_path)
     assert "(shop/job_worker.py:5, in a docstring: lower confidence)" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_docstring_command_may_follow_prose_on_its_line(tmp_path: Path) -> None:
+    from forklint.launch import read_module_docstring
+
+    doc = '"""The Celery app.\n\nTo start a worker, run the following\ncommand: celery -A shop.celery worker -l info\n"""\n'
+    [command] = read_module_docstring("shop/celery.py", doc)
+    assert (command.argv, command.line) == (("celery", "-A", "shop.celery", "worker", "-l", "info"), 4)
