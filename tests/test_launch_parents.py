@@ -169,3 +169,65 @@ def test_a_docstring_command_may_follow_prose_on_its_line(tmp_path: Path) -> Non
     doc = '"""The Celery app.\n\nTo start a worker, run the following\ncommand: celery -A shop.celery worker -l info\n"""\n'
     [command] = read_module_docstring("shop/celery.py", doc)
     assert (command.argv, command.line) == (("celery", "-A", "shop.celery", "worker", "-l", "info"), 4)
+
+
+def test_django_setup_reads_settings_chosen_in_manage_py_and_apps_built_from_tuples(tmp_path: Path) -> None:
+    # manage.py picks the settings by a variable; the settings star-import a base that adds
+    # tuples of apps together; `ready()` imports the handlers (and so the job module).
+    project = _project(tmp_path, {
+        "manage.py": (
+            "import os\nimport sys\n\nif __name__ == '__main__':\n"
+            "    if sys.argv[1:2] == ['test']:\n        settings_file = 'site_cfg.test'\n"
+            "    else:\n        settings_file = 'site_cfg.dev'\n"
+            "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', settings_file)\n"
+        ),
+        "Procfile": "worker: python manage.py rqworker high\n",
+        "site_cfg/__init__.py": "",
+        "site_cfg/base.py": "DJANGO_APPS = ('django.contrib.auth',)\nLOCAL_APPS = ('builds.apps.BuildsConfig',)\n"
+                            "INSTALLED_APPS = DJANGO_APPS + ('django_rq',) + LOCAL_APPS\n",
+        "site_cfg/dev.py": "from .base import *  # noqa\n\nDEBUG = True\n",
+        "site_cfg/test.py": "from .base import *  # noqa\n",
+        "builds/__init__.py": "",
+        "builds/models.py": "X = 1\n",
+        "builds/apps.py": "from django.apps import AppConfig\n\n\nclass BuildsConfig(AppConfig):\n"
+                          "    name = 'builds'\n\n    def ready(self):\n        import builds.handlers  # noqa\n",
+        "builds/handlers.py": "import builds.jobs  # noqa\n",
+        "builds/jobs.py": "import django_rq\n\n\n@django_rq.job('high')\ndef run_build(build_id):\n    return build_id\n",
+        "reports/__init__.py": "",
+        "reports/models.py": "Y = 1\n",
+    })
+    [job] = find_jobs(project)
+    modules = set(Parents(project, [job]).for_job(job).states[0].modules)
+    assert {"site_cfg.dev", "site_cfg.base", "builds.models", "builds.handlers", "builds.jobs"} <= modules
+    assert "site_cfg.test" not in modules and "reports.models" not in modules
+
+
+def test_django_setup_called_by_the_worker_module_runs_every_ready(tmp_path: Path) -> None:
+    # pulpcore's shape: `rq worker -w pkg.worker.W`, and pkg/worker.py calls django.setup() at import.
+    project = _project(tmp_path, {
+        "Procfile": "worker: rq worker -w pkg.worker.W\n",
+        "pkg/__init__.py": "",
+        "pkg/settings.py": "INSTALLED_APPS = ['pkg.app']\n",
+        "pkg/worker.py": "import os\n\nimport django\nfrom rq import Worker\n\n"
+                         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'pkg.settings')\ndjango.setup()\n\n\n"
+                         "class W(Worker):\n    pass\n",
+        "pkg/app/__init__.py": "",
+        "pkg/app/apps.py": "from django.apps import AppConfig\n\n\nclass AppCfg(AppConfig):\n    name = 'pkg.app'\n\n"
+                           "    def ready(self):\n        import pkg.app.tasks  # noqa\n",
+        "pkg/app/tasks.py": "from rq.decorators import job\n\n\n@job('default')\ndef sync(x):\n    return x\n",
+    })
+    [job] = find_jobs(project)
+    assert "pkg.app.tasks" in Parents(project, [job]).for_job(job).states[0].modules
+
+
+def test_without_django_setup_the_worker_module_loads_no_app(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        "Procfile": "worker: rq worker -w pkg.worker.W\n",
+        "pkg/__init__.py": "",
+        "pkg/settings.py": "INSTALLED_APPS = ['pkg.app']\n",
+        "pkg/worker.py": "from rq import Worker\n\n\nclass W(Worker):\n    pass\n",
+        "pkg/app/__init__.py": "",
+        "pkg/app/tasks.py": "from rq.decorators import job\n\n\n@job('default')\ndef sync(x):\n    return x\n",
+    })
+    [job] = find_jobs(project)
+    assert "pkg.app.tasks" not in Parents(project, [job]).for_job(job).states[0].modules

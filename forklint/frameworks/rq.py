@@ -18,7 +18,7 @@ from .base import (
     NO_ENV, NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
     const_str, creation_call, instance_attr, parse_args, program, spellings, without,
 )
-from .clis import DJANGO_MANAGE, django_settings_module, run_before_command, run_django_setup
+from .clis import DJANGO_MANAGE, django_settings_module, installed_apps, run_before_command, run_django_setup
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -489,12 +489,7 @@ def uses_django_rq(project: Project) -> bool:
     """`django_rq` is an installed app of the project's DJANGO_SETTINGS_MODULE."""
     name = django_settings_module(project)
     settings = project.module(name) if name else None
-    if settings is None:
-        return False
-    for assign in settings.facts.assigns:
-        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
-            return any(const_str(item) == "django_rq" for item in assign.value.items)
-    return False
+    return settings is not None and "django_rq" in installed_apps(project, settings)
 
 
 def configured_worker_class(project: Project) -> str | None:
