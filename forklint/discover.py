@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pathspec
 
-from .config import GENERATED_CODE, TEST_CODE, Config, find_config_file, load_config, skipped_pyproject
+from .config import DEFAULT_EXCLUDE, GENERATED_CODE, TEST_CODE, Config, find_config_file, load_config, skipped_pyproject
 
 # A folder holding one of these is a project root. `setup.py` counts only outside a
 # package (a module named setup.py inside one is just a module), and a pyproject.toml
@@ -264,6 +264,16 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
     return sorted(checked, key=lambda p: str(p.root))
 
 
+# Folders the default excludes skip as build output; one holding `__init__.py` is a package
+# of the app (`metaci/build/`), not output, unless the user's own excludes name it.
+_OUTPUT_FOLDERS = ("build", "dist")
+
+
+def _package_not_output(folder: Path, config: Config) -> bool:
+    return (folder.name in _OUTPUT_FOLDERS and config.exclude == DEFAULT_EXCLUDE
+            and folder.name not in config.extend_exclude and (folder / "__init__.py").is_file())
+
+
 def _walk(top: Path, project_for, tree: _Tree, only: ProjectFiles | None = None):
     """Python files under `top`, pruning excluded, ignored and template folders and,
     with `only`, other projects. A folder named that git ignores as a whole (an unpacked
@@ -278,7 +288,7 @@ def _walk(top: Path, project_for, tree: _Tree, only: ProjectFiles | None = None)
         keep = []
         for name in sorted(dirnames):
             child = here / name
-            if _TEMPLATE in name or is_excluded(child, config):
+            if _TEMPLATE in name or (is_excluded(child, config) and not _package_not_output(child, config)):
                 continue
             if ignoring and tree.gitignored_in_walk(absolute / name, is_dir=True):
                 continue

@@ -29,7 +29,8 @@ except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib  # type: ignore[no-redef]
 
 LaunchSource = Literal[
-    "procfile", "dockerfile", "compose", "supervisord", "systemd", "kubernetes", "shell", "makefile", "console-script"
+    "procfile", "dockerfile", "compose", "supervisord", "systemd", "kubernetes", "shell", "makefile", "console-script",
+    "docstring",  # a command line documented in a module's docstring: read only where no launch file says more
 ]
 
 MAX_BYTES = 1_000_000
@@ -112,6 +113,9 @@ def find_launch_commands(
         if reader in (read_shell_script, read_makefile):
             scripts.append((relative, text, reader))
             continue
+        if reader is read_module_docstring:
+            found.extend(c for c in reader(relative, text) if program_name(c.argv[0]) in WORKER_PROGRAMS)
+            continue
         try:
             rooted = reader in (read_systemd, read_kubernetes, read_compose)
             found.extend(reader(relative, text, root) if rooted else reader(relative, text))  # type: ignore[call-arg]
@@ -175,12 +179,24 @@ def follow(
         found = _project_file(root, command, command.argv[0])
         branch = command.argv[1] if len(command.argv) > 1 else None
         steps = [c for c in by_path.get(found or "", []) if c.source == "shell" and c.name == branch]
+        if not steps and found and len(command.argv) > 1 and _passes_through(root / found):
+            # `bin/start-stunnel python manage.py ...`: the wrapper ends in `exec "$@"`.
+            return follow(root, replace(command, argv=command.argv[1:]), commands, depth - 1)
     if not steps:
         return [command]
     # What the container or service sets reaches the processes it starts, and wins over
     # what a script sets: entrypoints mostly give defaults (`export X=${X:-d}`).
     steps = [replace(step, env={**step.env, **command.env}) for step in steps if step != command]
     return [end for step in steps for end in follow(root, step, commands, depth - 1)]
+
+
+_EXEC_ARGUMENTS = re.compile(r'^\s*exec\s+"?\$(@|\{@\})"?\s*$', re.MULTILINE)
+
+
+def _passes_through(script: Path) -> bool:
+    """A wrapper script that ends by running its own arguments (`exec "$@"`)."""
+    text = _read(script, MAX_BYTES)
+    return text is not None and bool(_EXEC_ARGUMENTS.search(text))
 
 
 def _project_file(root: Path, command: LaunchCommand, written: str) -> str | None:
@@ -258,6 +274,8 @@ def _reader_for(name: str, folder: str = "") -> _Reader | None:
         return read_setup_cfg
     if lower == "setup.py":
         return read_setup_py
+    if lower.endswith(".py"):
+        return read_module_docstring
     return None
 
 
@@ -837,6 +855,49 @@ def read_makefile(path: str, text: str) -> list[LaunchCommand]:
 
 
 _MAKE_VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+# --- module docstrings ------------------------------------------------------------------
+
+# The module's docstring: after comments and blank lines, the first string literal.
+_DOCSTRING = re.compile(r'\A(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*[rRuU]?("""|\'\'\')(.*?)\1', re.DOTALL)
+
+
+def read_module_docstring(path: str, text: str) -> list[LaunchCommand]:
+    """Command lines a module's docstring documents for starting that very module: a
+    worker class or app defined there (`rq worker -w pkg.job_worker.W` in
+    pkg/job_worker.py, `celery -A pkg.celery worker` in pkg/celery.py). Lower confidence
+    than a launch file: what the docs say to run, not what a deployment runs."""
+    match = _DOCSTRING.match(text)
+    if match is None:
+        return []
+    module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    first_line = text.count("\n", 0, match.start(2)) + 1
+    found: list[LaunchCommand] = []
+    for number, line in _logical_lines(match.group(2)):
+        offset = number - 1
+        words = line.split()
+        # Prose may lead in: "run the following command: celery -A pkg.celery worker".
+        start = next((i for i, word in enumerate(words) if program_name(word) in WORKER_PROGRAMS), 0)
+        words = words[start:]
+        written = " ".join(words).removeprefix("$ ")
+        if not any(_names_module(word, module, after) for after, word in zip(["", *words], words)):
+            continue
+        found += _commands(path, first_line + offset, "docstring", commands_in(written), written)
+    return found
+
+
+def _names_module(word: str, module: str, after: str) -> bool:
+    """`pkg.job_worker.W`, `--app=pkg.celery:app` name the module at path `src/pkg/job_worker.py`
+    (a dotted tail of two parts or more: the root may hold the package in a folder). A
+    one-part name (`tasks.py`) counts only as an option's value (`-A tasks`), never as a
+    bare word (the `worker` of `celery -A proj worker` does not name worker.py)."""
+    if word.startswith("-"):
+        word, after = word.partition("=")[2], word
+    parts = module.split(".")
+    tails = {".".join(parts[i:]) for i in range(max(len(parts) - 1, 1))}
+    exact = len(parts) > 1 or after.startswith("-")
+    return any((exact and word == tail) or word.startswith((f"{tail}.", f"{tail}:")) for tail in tails)
 
 
 # --- console scripts --------------------------------------------------------------------

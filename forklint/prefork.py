@@ -153,6 +153,7 @@ class Simulator:
         self._running: list[str] = []
         self._started: set[str] = set()
         self._stack: list[Frame] = []  # project calls being run, since the current module's import
+        self.django_set_up = False  # run_django_setup ran: a later django.setup() is a no-op
 
     def load(self, name: str, as_main: bool = False) -> None:
         saved, self._stack = self._stack, []  # an import's module-level code is its own
@@ -225,6 +226,11 @@ class Simulator:
             self.state.fork_via = tuple(self._stack)
             return
         self.state.timeline.append(Step("call", target, module, call, tuple(self._stack)))
+        if target == "django.setup" and not self.django_set_up:
+            from .frameworks.clis import run_django_setup  # what django.setup() loads and runs
+
+            self.django_set_up = True
+            run_django_setup(self.project, self)
         callee = self.project.callee(fn, call, module)
         if callee is not None:
             self._stack.append(Frame(module, call, callee))

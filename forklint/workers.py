@@ -49,7 +49,8 @@ def read_workers(paths: list[Path], use_cache: bool = True, cache_dir: Path | No
             parent = analysis.parent(job)
             launch = analysis.launch(job)
             where = (
-                f"{' '.join(launch.command.argv)} ({display_path(files.root / launch.command.path)}:{launch.command.line})"
+                f"{' '.join(launch.command.argv)} ({display_path(files.root / launch.command.path)}:{launch.command.line}"
+                f"{', in a docstring: lower confidence' if launch.command.source == 'docstring' else ''})"
                 if launch is not None and launch.command is not None else None
             )
             key = (job.framework, job.fork.kind, job.fork.child, job.fork.why,

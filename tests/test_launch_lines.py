@@ -71,7 +71,7 @@ def test_launch_lines_are_read_once_per_project(tmp_path, monkeypatch) -> None:
     project = _project(tmp_path, {"Procfile": "worker: rq worker\n"})
     reads = []
     real = launch_lines.find_worker_launches
-    monkeypatch.setattr(launch_lines, "find_worker_launches", lambda root: reads.append(root) or real(root))
+    monkeypatch.setattr(launch_lines, "find_worker_launches", lambda root, **kw: reads.append(root) or real(root, **kw))
     assert launch_lines.project_launches(project) == launch_lines.project_launches(project) == [Launch("rq")]
     assert reads == [tmp_path]
     (tmp_path / "Procfile").write_text("worker: celery -A x worker\n")  # a new run reads afresh

@@ -10,16 +10,20 @@ the fork.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
-from ..facts import Call, Const
+from ..facts import Call, Const, Dotted, Seq
 from ..project import FunctionRef, Project
-from .base import all_calls
-from .django import django_settings_module, is_django_command, run_django_parent, run_django_setup, runs_system_checks
+from .base import all_calls, const_str, program
+from .django import django_settings_module, installed_apps, is_django_command, run_django_parent, run_django_setup, runs_system_checks
 
-__all__ = ["before_command", "django_settings_module", "flask_app_factory", "run_before_command", "run_django_setup"]
+__all__ = ["before_command", "django_settings_module", "flask_app_factory", "installed_apps", "run_before_command",
+           "run_django_setup", "runs_as"]
 
 if TYPE_CHECKING:
+    from ..launch import LaunchCommand
     from ..prefork import Simulator
 
 CLICK_GROUPS = frozenset({"click.group", "click.decorators.group", "flask.cli.AppGroup.group"})
@@ -29,6 +33,8 @@ FLASK_COMMAND_OWNERS = ("flask.cli.AppGroup()", "flask.cli.FlaskGroup()", "flask
 FLASK_WITH_APPCONTEXT = frozenset({"flask.cli.with_appcontext"})
 FLASK_GROUPS = frozenset({"flask.cli.FlaskGroup"})
 FLASK_FACTORY_NAMES = ("create_app", "make_app")  # what `flask --app pkg` looks for
+DJANGO_MANAGE = ("manage.py", "django-admin", "django-admin.py", "django")
+_COMMANDS_PACKAGE = ".management.commands."
 
 
 def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
@@ -52,9 +58,11 @@ def before_command(project: Project, fn: FunctionRef) -> list[FunctionRef]:
         factory = flask_app_factory(project)
         if factory is not None:
             found.append(factory)
+    if not chain and fn.facts.decorators:
+        chain = _groups(project, fn)[:-1]  # a command attached with `group.add_command(fn)`
     for group in chain:
-        found += [*_eager_callbacks(project, group), group]
-    found += _eager_callbacks(project, fn)
+        found += [*_option_callbacks(project, group), group]
+    found += _option_callbacks(project, fn)
     return found
 
 
@@ -68,22 +76,24 @@ def _flask_group_class(project: Project, group: FunctionRef) -> bool:
     return False
 
 
-def _eager_callbacks(project: Project, fn: FunctionRef) -> list[FunctionRef]:
-    """`@click.option(..., is_eager=True, callback=f)`: click calls f before the command."""
-    found = []
+def _option_callbacks(project: Project, fn: FunctionRef) -> list[FunctionRef]:
+    """`@click.option(..., callback=f)`: click calls f while it parses the command line,
+    before the command (and, for a group's options, before any subcommand); eager
+    options' callbacks first."""
+    eager, others = [], []
     for decorator in fn.facts.decorators:
         if not isinstance(decorator, Call) or project.resolve(fn.module, None, decorator.func) not in CLICK_OPTIONS:
             continue
-        eager, callback = decorator.kwarg("is_eager"), decorator.kwarg("callback")
-        if isinstance(eager, Const) and eager.value is True and callback is not None:
-            name = project.resolve(fn.module, None, callback)
-            if name in project.functions:
-                found.append(project.functions[name])
-    return found
+        is_eager, callback = decorator.kwarg("is_eager"), decorator.kwarg("callback")
+        name = project.resolve(fn.module, None, callback) if callback is not None else None
+        if name in project.functions:
+            (eager if isinstance(is_eager, Const) and is_eager.value is True else others).append(project.functions[name])
+    return eager + others
 
 
 def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[FunctionRef]:
-    """A click group and the groups above it, outermost first."""
+    """A click group and the groups above it, outermost first: `@parent.group()`, or
+    `parent.add_command(group)` somewhere in the project."""
     if depth > 5:
         return [group]
     for decorator in group.facts.decorators:
@@ -92,15 +102,32 @@ def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[Functi
         owner, _, attr = target.rpartition(".")
         if attr == "group" and owner in project.functions:
             return [*_groups(project, project.functions[owner], depth + 1), group]
-    # `root.add_command(jobs)` at a module's top level makes `jobs` a subcommand of `root`.
-    for module in project.modules.values():
-        for call in module.facts.calls:
-            target = project.call_target(None, module, call) or ""
-            owner, _, attr = target.rpartition(".")
-            if attr == "add_command" and owner in project.functions and call.args \
-                    and project.resolve(module, None, call.args[0]) == group.qualified:
-                return [*_groups(project, project.functions[owner], depth + 1), group]
+    parent = _added_to(project).get(group.qualified)
+    if parent is not None and parent is not group:
+        return [*_groups(project, parent, depth + 1), group]
     return [group]
+
+
+def _added_to(project: Project) -> dict[str, FunctionRef]:
+    """Commands and groups attached with `parent.add_command(child)`: child → parent group
+    (read once per project)."""
+    found = _ADDED.get(project)
+    if found is None:
+        found = {}
+        for module, fn, call in all_calls(project):
+            target = project.call_target(fn, module, call) or ""
+            owner, _, attr = target.rpartition(".")
+            child = call.arg(0, "cmd")
+            if attr != "add_command" or owner not in project.functions or child is None:
+                continue
+            name = project.resolve(module, fn.facts if fn else None, child)
+            if name in project.functions:
+                found.setdefault(name, project.functions[owner])
+        _ADDED[project] = found
+    return found
+
+
+_ADDED: "WeakKeyDictionary[Project, dict[str, FunctionRef]]" = WeakKeyDictionary()
 
 
 def flask_app_factory(project: Project) -> FunctionRef | None:
@@ -127,3 +154,57 @@ def run_before_command(project: Project, sim: "Simulator", fn: FunctionRef) -> N
         run_django_parent(project, sim, checks=runs_system_checks(project, fn))
     for before in before_command(project, fn):
         sim.run(before)
+
+
+# --- what a launch line runs, read through the project's own CLI code ------------------
+
+
+def runs_as(project: Project, command: "LaunchCommand") -> "LaunchCommand":
+    """The command line `command` really runs, where the project's code says so: a console
+    script that sets `sys.argv` and calls another CLI's main in-process runs that line
+    (`sys.argv = ["rq", "worker", ...]; rq.cli.main()`); a management command that
+    subclasses another app's command runs as that command (`manage.py site_rqworker` →
+    `manage.py rqworker`). Anything else runs as written."""
+    argv = _console_script_argv(project, command.target) if command.target else None
+    if argv is not None:
+        return dataclasses.replace(command, argv=argv)
+    prog, args = program(command.argv)
+    if prog in DJANGO_MANAGE and args:
+        base = _inherited_command(project, args[0])
+        if base is not None:
+            index = len(command.argv) - len(args)
+            return dataclasses.replace(command, argv=(*command.argv[:index], base, *args[1:]))
+    return command
+
+
+def _console_script_argv(project: Project, target: str) -> tuple[str, ...] | None:
+    """The constant `sys.argv` a console script's function sets, if it sets one."""
+    module, _, name = target.partition(":")
+    fn = project.functions.get(f"{module}.{name}")
+    if fn is None:
+        return None
+    for assign in fn.facts.assigns:
+        if assign.target != "sys.argv":
+            continue
+        value = assign.value
+        if isinstance(value, Dotted):  # `args = [...]; sys.argv = args`
+            earlier = [a.value for a in fn.facts.assigns if a.target == value.name and a.pos.line < assign.pos.line]
+            value = earlier[-1] if earlier else value
+        words = [const_str(item) for item in value.items] if isinstance(value, Seq) else [None]
+        if all(word is not None for word in words):
+            return tuple(words)  # type: ignore[arg-type]
+    return None
+
+
+def _inherited_command(project: Project, name: str) -> str | None:
+    """The name of the management command a project command `name` subclasses, when that
+    command is another app's (`django_rq.management.commands.rqworker.Command`)."""
+    for module in project.modules.values():
+        if not module.name.endswith(f"{_COMMANDS_PACKAGE}{name}"):
+            continue
+        for ancestor in project.mro(f"{module.name}.Command")[1:]:
+            package, found, rest = ancestor.rpartition(_COMMANDS_PACKAGE)
+            base, _, cls = rest.partition(".")
+            if found and cls == "Command" and project.module(f"{package}{found}{base}") is None and base != name:
+                return base
+    return None

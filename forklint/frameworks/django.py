@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..facts import Const, Seq
+from ..facts import Const, Dotted, Operation, Seq, Val
 from ..project import FunctionRef, Module, Project
 from .base import all_calls, const_str
 
@@ -30,11 +30,44 @@ def is_django_command(project: Project, fn: FunctionRef) -> bool:
 
 
 def django_settings_module(project: Project) -> str | None:
-    """The DJANGO_SETTINGS_MODULE the project sets (`os.environ.setdefault(...)`)."""
+    """The DJANGO_SETTINGS_MODULE the project sets (`os.environ.setdefault(...)`), given as
+    a string or as a name assigned strings (`settings_file = "cfg.dev"`; the last one that
+    is a project module: the `else` of a test switch)."""
     for module, fn, call in all_calls(project):
         if project.call_target(fn, module, call) in ("os.environ.setdefault", "os.putenv") and call.args:
             if const_str(call.arg(0)) == "DJANGO_SETTINGS_MODULE":
-                return const_str(call.arg(1))
+                value = call.arg(1)
+                if not isinstance(value, Dotted):
+                    return const_str(value)
+                assigns = fn.facts.assigns if fn else module.facts.assigns
+                names = [const_str(a.value) for a in assigns if a.target == value.name]
+                return next((n for n in reversed(names) if n and project.module(n) is not None), None)
+    return None
+
+
+def installed_apps(project: Project, settings: Module, depth: int = 0) -> list[str]:
+    """INSTALLED_APPS as the settings module builds it: a list, tuples added together
+    (`DJANGO_APPS + LOCAL_APPS`), or from a module it star-imports (`from .base import *`)."""
+    return _setting_strings(project, settings, Dotted("INSTALLED_APPS"), depth) or []
+
+
+def _setting_strings(project: Project, module: Module, value: Val, depth: int) -> list[str] | None:
+    if depth > 5:
+        return None
+    if isinstance(value, Seq):
+        return [item.value for item in value.items if isinstance(item, Const) and isinstance(item.value, str)]
+    if isinstance(value, Operation) and value.op == "+":
+        parts = [_setting_strings(project, module, operand, depth) for operand in value.operands]
+        return None if any(part is None for part in parts) else [name for part in parts for name in part]  # type: ignore[union-attr]
+    if isinstance(value, Dotted) and "." not in value.name:
+        assigned = [a.value for a in module.facts.assigns if a.target == value.name]
+        if assigned:
+            return _setting_strings(project, module, assigned[-1], depth + 1)
+        for imp in module.facts.imports:
+            star = project.module(project.import_target(module, imp).removesuffix(".*")) if imp.name == "*" else None
+            found = _setting_strings(project, star, value, depth + 1) if star is not None else None
+            if found is not None:
+                return found
     return None
 
 
@@ -99,14 +132,12 @@ def run_django_setup(project: Project, sim: "Simulator", settings_name: str | No
     """What `django.setup()` runs: the settings, every installed app's package and
     AppConfig, their models modules, then each `AppConfig.ready()`. False when the
     project has no Django settings module (`django_settings`)."""
+    sim.django_set_up = True  # the project's own django.setup() calls then do nothing again
     settings = django_settings(project, settings_name)
     if settings is None:
         return False
     sim.load(settings.name)
-    apps: list[str] = []
-    for assign in settings.facts.assigns:
-        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
-            apps = [item.value for item in assign.value.items if isinstance(item, Const) and isinstance(item.value, str)]
+    apps = installed_apps(project, settings)
     configs: list[str] = []
     packages: list[str] = []
     for entry in apps:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Callable
 from weakref import WeakKeyDictionary
 
 from ..launch import LaunchCommand, find_launch_commands, follow
 from ..launch_shell import expand
 from ..project import Project
 from .base import Launch
+from .clis import runs_as
 
 
 def worker_launch(command: LaunchCommand) -> Launch | None:
@@ -29,19 +31,23 @@ def worker_launch(command: LaunchCommand) -> Launch | None:
     return dataclasses.replace(launch, command=command) if launch is not None else None
 
 
-def find_worker_launches(root: Path) -> list[Launch]:
+def find_worker_launches(root: Path, runs_as: Callable[[LaunchCommand], LaunchCommand] | None = None) -> list[Launch]:
     """Every worker start-up written in the launch files under `root`, one per launch
-    line, an entrypoint followed down to the commands it ends up running."""
+    line, an entrypoint followed down to the commands it ends up running (and, with
+    `runs_as`, through the project's own CLI code to the command line that really runs)."""
     commands = find_launch_commands(root)
     ends: dict[tuple[str, int, tuple[str, ...]], LaunchCommand] = {}
     for command in commands:
         for end in follow(root, command, commands):
+            end = runs_as(end) if runs_as is not None else end
             key = (end.path, end.line, end.argv)
             # A line reached through an entrypoint gets the environment its service sets.
             if key not in ends or len(end.env) > len(ends[key].env):
                 ends[key] = end
-    found = (worker_launch(end) for end in ends.values())
-    return [launch for launch in found if launch is not None]
+    found = [launch for launch in map(worker_launch, ends.values()) if launch is not None]
+    # A command documented in a docstring stands in only for runners no launch file starts.
+    written = {launch.framework for launch in found if launch.command and launch.command.source != "docstring"}
+    return [l for l in found if not (l.command and l.command.source == "docstring" and l.framework in written)]
 
 
 # Read once per linked project (a run links each project once; a new run reads afresh).
@@ -51,7 +57,7 @@ _BY_PROJECT: "WeakKeyDictionary[Project, tuple[Launch, ...]]" = WeakKeyDictionar
 def project_launches(project: Project) -> list[Launch]:
     """What every worker launch line of the project says (read once per project)."""
     if project not in _BY_PROJECT:
-        _BY_PROJECT[project] = tuple(find_worker_launches(Path(project.root)))
+        _BY_PROJECT[project] = tuple(find_worker_launches(Path(project.root), runs_as=lambda c: runs_as(project, c)))
     return list(_BY_PROJECT[project])
 
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
 from typing import Mapping as EnvMapping
 
-from ..facts import Call, Mapping, Seq, Val
+from ..facts import Call, Dotted, Mapping, Seq, Val
 from ..project import FunctionRef, Module, Project
 from .base import (
     NO_ENV, NO_FORK, PER_JOB, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch, all_calls, as_int,
     const_str, creation_call, instance_attr, parse_args, program, spellings, without,
 )
-from .clis import django_settings_module, run_before_command, run_django_setup
+from .clis import DJANGO_MANAGE, django_settings_module, installed_apps, run_before_command
+from .django import run_django_parent
 from .launch_lines import project_launches
 
 if TYPE_CHECKING:
@@ -71,6 +72,11 @@ class WorkerEntry:
     forks: bool
     script: tuple[Module, FunctionRef | None, Call] | None = None
     launch: Launch | None = None
+    queues: tuple[str, ...] | None = None  # the queues it consumes; None when not known
+
+    def consumes(self, queue: str) -> bool:
+        """Might this worker take jobs from `queue`? (Unknown queues: it might.)"""
+        return self.queues is None or queue in self.queues
 
 
 class RQ(Adapter):
@@ -82,8 +88,8 @@ class RQ(Adapter):
     # -- jobs --------------------------------------------------------------------------
 
     def decorator_flavour(self, project: Project, base: str) -> str | None:
-        if base in RQ_JOB_DECORATORS:
-            return "rq"
+        if base in RQ_JOB_DECORATORS or project.is_subclass(base, RQ_JOB_DECORATORS):
+            return "rq"  # rq's `job` or a project subclass (also through functools.partial)
         if base in DJANGO_RQ_JOB_DECORATORS:
             return "django-rq"
         if base in project.config.job_decorators:
@@ -98,17 +104,43 @@ class RQ(Adapter):
         if method in RQ_ENQUEUE and _is_rq_queue(project, target):
             index, keyword = RQ_ENQUEUE[method]
             flavour = "django-rq" if target.startswith("django_rq") else "rq"
-            yield flavour, f"Queue.{method}", call.arg(index, keyword), self.fork_model(models, flavour)
+            queue = enqueued_queue(project, module, fn, call)
+            yield flavour, f"Queue.{method}", call.arg(index, keyword), self.queue_fork_model(models, queue)
         elif target in DJANGO_RQ_ENQUEUE:
-            yield "django-rq", "django_rq.enqueue", call.arg(0, "func"), self.fork_model(models, "django-rq")
+            yield "django-rq", "django_rq.enqueue", call.arg(0, "func"), self.queue_fork_model(models, RQ_DEFAULT_QUEUE)
         elif target in RQ_JOB_CREATE:
             yield "rq", "Job.create", call.arg(0, "func"), self.fork_model(models, "rq")
         elif instance_attr(project, target, RQ_SCHEDULERS, set(RQ_SCHEDULER_METHODS)):
             index, keyword = RQ_SCHEDULER_METHODS[method]
-            yield "rq", f"Scheduler.{method}", call.arg(index, keyword), self.fork_model(models, "rq")
+            func = call.arg(index, keyword)
+            if func is None and call.starred:
+                # `scheduler.schedule(**definition)`: the module's table of keyword dicts
+                # (`{"func": cleanup, "interval": 60}`) says which functions it submits.
+                for value in _keyword_table_values(module, keyword):
+                    yield "rq", f"Scheduler.{method}(**{{{keyword!r}: ...}})", value, self.fork_model(models, "rq")
+            else:
+                yield "rq", f"Scheduler.{method}", func, self.fork_model(models, "rq")
 
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
         return models.memo("rq", lambda: self._fork_model(models.project))  # type: ignore[return-value]
+
+    def queue_fork_model(self, models: ForkModels, queue: str | None) -> ForkModel:
+        """The fork model of a job put on `queue`: the workers that consume it decide.
+
+        Where every worker that may consume the queue runs jobs without forking, nothing
+        is redone per fork. A queue no worker is seen to consume, or an unknown queue,
+        gets the project's model."""
+        project_model = self.fork_model(models, "rq")
+        if queue is None or project_model.kind == NO_FORK:
+            return project_model
+
+        def compute() -> ForkModel:
+            consumers = [entry for entry in worker_entries(models.project) if entry.consumes(queue)]
+            if consumers and not any(entry.forks for entry in consumers):
+                return ForkModel(NO_FORK, "RQ worker", f"the RQ workers that consume the {queue!r} queue do not fork")
+            return project_model
+
+        return models.memo(("rq-queue", queue), compute)  # type: ignore[return-value]
 
     def _fork_model(self, project: Project) -> ForkModel:
         entries = worker_entries(project)
@@ -124,7 +156,21 @@ class RQ(Adapter):
     def parent_key(self, parents: "Parents", job: Job) -> Hashable:
         if not self._workers(parents) and not parents.project.config.prefork_modules:
             return ("assumed", job.function.module.name)
-        return "rq"
+        return ("rq", self._consumers(parents, job))
+
+    def _consumers(self, parents: "Parents", job: Job) -> tuple[int, ...]:
+        """The forking workers (by index) that take this job: those that consume the queue
+        it is enqueued on, where the code shows the queue and some worker consumes it."""
+        from ..prefork import enclosing
+
+        workers = self._workers(parents)
+        everyone = tuple(range(len(workers)))
+        if job.site is None:
+            return everyone
+        module, call = job.site
+        queue = enqueued_queue(parents.project, module, enclosing(parents.project, module, call), call)
+        taking = tuple(i for i, entry in enumerate(workers) if queue is None or entry.consumes(queue))
+        return taking or everyone
 
     def build_parent(self, parents: "Parents", key: Hashable, job: Job) -> "Parent":
         from ..prefork import Parent, ParentState, PreforkPlace, Simulator
@@ -137,7 +183,8 @@ class RQ(Adapter):
             sim.state.place = PreforkPlace("assumed", module, None, 0, f"the worker's parent (no worker entry found; assumed to import {module.name})")
             return Parent([sim.state], known=False)
         states: list[ParentState] = []
-        for entry in self._workers(parents):
+        workers = self._workers(parents)
+        for entry in (workers[i] for i in key[1]) if isinstance(key, tuple) else workers:
             if entry.script is not None:
                 module, fn, call = entry.script
                 fork_pos = call.pos
@@ -161,8 +208,9 @@ class RQ(Adapter):
                 if settings is not None:
                     sim.load(settings.name)
                 if django:
-                    # `manage.py rqworker` runs django.setup() with the line's --settings or DJANGO_SETTINGS_MODULE.
-                    run_django_setup(project, sim, launch.settings_module)  # type: ignore[union-attr]
+                    # `manage.py rqworker` runs django.setup() with the line's --settings or
+                    # DJANGO_SETTINGS_MODULE, then the system checks, as every management command does.
+                    run_django_parent(project, sim, launch.settings_module)  # type: ignore[union-attr]
                 sim.load(entry.worker_class.rpartition(".")[0])
                 _run_parent_methods(project, sim, entry.worker_class)
                 if settings is not None:
@@ -230,7 +278,6 @@ class RQ(Adapter):
         return None
 
 
-DJANGO_MANAGE = ("manage.py", "django-admin", "django-admin.py", "django")
 _DJANGO_VALUES = spellings(settings="--settings", pythonpath="--pythonpath", verbosity="-v --verbosity")
 _RQ_VALUES = spellings(
     worker_class="-w --worker-class",
@@ -300,7 +347,19 @@ def worker_calls(project: Project) -> list[tuple[str, Module, FunctionRef | None
             found.append(("fork" if worker_forks(project, owner) else "simple", module, fn, call))
         elif target.removesuffix(".work") in RQ_WORKER_FACTORIES:
             found.append(("fork", module, fn, call))
+        elif _own_worker_class(project, fn, target.removesuffix(".work")):
+            owner = target.removesuffix(".work")
+            found.append(("fork" if worker_forks(project, owner) else "simple", module, fn, call))
     return found
+
+
+def _own_worker_class(project: Project, fn: FunctionRef | None, owner: str) -> bool:
+    """`worker.work()` resolved to the project Worker subclass's own `work` (it overrides
+    it), outside that class's methods (where `Worker.work(self)` is a super call)."""
+    if owner not in project.classes or not project.is_subclass(owner, RQ_FORKING_WORKERS | RQ_NON_FORKING_WORKERS):
+        return False
+    return fn is None or fn.facts.class_name is None or not project.is_subclass(
+        f"{fn.module.name}.{fn.facts.class_name}", RQ_FORKING_WORKERS | RQ_NON_FORKING_WORKERS)
 
 
 def worker_entries(project: Project) -> list[WorkerEntry]:
@@ -310,18 +369,21 @@ def worker_entries(project: Project) -> list[WorkerEntry]:
     for kind, module, fn, call in worker_calls(project):
         target = project.call_target(fn, module, call) or ""
         owner = target.rpartition("().")[0] if "()." in target else ""
+        if not owner and _own_worker_class(project, fn, target.removesuffix(".work")):
+            owner = target.removesuffix(".work")
         if target.removesuffix(".work") in RQ_WORKER_FACTORIES:  # django_rq.get_worker(...).work()
             creation = creation_call(project, module, fn, call.func)
             given = _class_name(project, module, fn, creation.kwarg("worker_class")) if creation is not None else None
             owner = given or configured or RQ_DEFAULT_WORKER
         forks = kind == "fork" and worker_forks(project, owner)
-        entries.append(WorkerEntry(owner or RQ_DEFAULT_WORKER, forks, script=(module, fn, call)))
+        queues = _worker_queues(project, module, fn, call)
+        entries.append(WorkerEntry(owner or RQ_DEFAULT_WORKER, forks, script=(module, fn, call), queues=queues))
     for launch in project_launches(project):
         if launch.framework not in RQ.flavours:
             continue
         given = launch.worker_class or (configured if launch.framework == "django-rq" else None)
         name = project.canonical(given) if given else RQ_DEFAULT_WORKER
-        entries.append(WorkerEntry(name, worker_forks(project, name), launch=launch))
+        entries.append(WorkerEntry(name, worker_forks(project, name), launch=launch, queues=_launch_queues(launch)))
     if not entries and uses_django_rq(project):
         # No worker script and no launch line read: a django-rq project's workers are
         # `manage.py rqworker` (django-rq's documented way), so model that command.
@@ -330,16 +392,106 @@ def worker_entries(project: Project) -> list[WorkerEntry]:
     return entries
 
 
+# --- which queue a job goes to, which queues a worker consumes --------------------------
+
+RQ_DEFAULT_QUEUE = "default"  # `Queue()` and `rq worker` without queues
+
+
+def enqueued_queue(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> str | None:
+    """The name of the queue `q.enqueue(...)` puts its job on, where the code shows it:
+    `Queue("high")`, or a project factory `get_queue(name="default")` returning `Queue(name)`."""
+    return _queue_name(project, module, fn, creation_call(project, module, fn, call.func))
+
+
+def _queue_name(project: Project, module: Module, fn: FunctionRef | None, built: Val | None, depth: int = 0) -> str | None:
+    if not isinstance(built, Call):
+        return None
+    target = project.call_target(fn, module, built) or ""
+    if target in RQ_QUEUES or project.is_subclass(target, RQ_QUEUES) or f"{target}()" in RQ_QUEUE_FACTORIES:
+        name = built.arg(0, "name")
+        return RQ_DEFAULT_QUEUE if name is None else const_str(name)
+    factory = project.functions.get(target)
+    if factory is None or depth > 2 or len(factory.facts.returns) != 1:
+        return None
+    (returned,) = factory.facts.returns
+    if not isinstance(returned, Call):
+        return None
+    name = _queue_name(project, factory.module, factory, returned, depth + 1)
+    if name is not None or not (project.call_target(factory, factory.module, returned) or "") in RQ_QUEUES:
+        return name
+    # `return Queue(name)`: the factory's parameter, as this call (or its default) gives it.
+    given = returned.arg(0, "name")
+    if isinstance(given, Dotted) and given.name in factory.facts.params:
+        index = factory.facts.params.index(given.name) - project.bound_arguments(factory, fn, module, built)
+        value = built.arg(index, given.name) if not built.starred else None
+        if value is None:
+            value = dict(factory.facts.defaults).get(given.name)
+        return const_str(value)
+    return None
+
+
+def _keyword_table_values(module: Module, keyword: str) -> list[Dotted]:
+    """The names under `keyword` in the dict displays written in `module`, at module level
+    or in its functions, in assignments and call arguments (`jobs.append({...})`)."""
+    found: list[Dotted] = []
+
+    def walk(value: Val) -> None:
+        if isinstance(value, Mapping):
+            found.extend(item for key, item in value.items if key == keyword and isinstance(item, Dotted))
+            for _, item in value.items:
+                walk(item)
+        elif isinstance(value, Seq):
+            for item in value.items:
+                walk(item)
+        elif isinstance(value, Call):
+            for item in (*value.args, *(v for _, v in value.kwargs)):
+                walk(item)
+
+    scopes = [(module.facts.assigns, module.facts.calls)]
+    scopes += [(fn.assigns, fn.calls) for fn in module.facts.functions]
+    for assigns, calls in scopes:
+        for assign in assigns:
+            walk(assign.value)
+        for call in calls:
+            walk(call)
+    return list(dict.fromkeys(found))
+
+
+def _worker_queues(project: Project, module: Module, fn: FunctionRef | None, work: Call) -> tuple[str, ...] | None:
+    """The queues `Worker(queues).work()` consumes, when written as names or `Queue(...)`s."""
+    built = creation_call(project, module, fn, work.func)
+    if built is None:
+        return None
+    queues = built.arg(0, "queues")
+    if isinstance(queues, Dotted) and "." not in queues.name:  # `queues = [...]; Worker(queues)`
+        for scope in ([fn.facts.assigns] if fn else []) + [module.facts.assigns]:
+            assigned = [a.value for a in scope if a.target == queues.name]
+            if assigned:
+                queues = assigned[-1]
+                break
+    items = queues.items if isinstance(queues, Seq) else (queues,)
+    names = []
+    for item in items:
+        name = const_str(item) if not isinstance(item, Call) else _queue_name(project, module, fn, item)
+        if name is None:
+            return None
+        names.append(name)
+    return tuple(names) or None
+
+
+def _launch_queues(launch: Launch) -> tuple[str, ...] | None:
+    """The queues a launch line names (`rq worker high default`); `default` when none,
+    unknown when a name is left to the environment (`$QUEUES`, `%(ENV_QUEUES)s`)."""
+    if any("$" in queue or "%(" in queue for queue in launch.queues):
+        return None
+    return launch.queues or (RQ_DEFAULT_QUEUE,)
+
+
 def uses_django_rq(project: Project) -> bool:
     """`django_rq` is an installed app of the project's DJANGO_SETTINGS_MODULE."""
     name = django_settings_module(project)
     settings = project.module(name) if name else None
-    if settings is None:
-        return False
-    for assign in settings.facts.assigns:
-        if assign.target == "INSTALLED_APPS" and isinstance(assign.value, Seq):
-            return any(const_str(item) == "django_rq" for item in assign.value.items)
-    return False
+    return settings is not None and "django_rq" in installed_apps(project, settings)
 
 
 def configured_worker_class(project: Project) -> str | None:
