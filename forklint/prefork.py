@@ -16,6 +16,7 @@ from typing import Callable, Hashable, Literal
 
 from .facts import Call, Import
 from .frameworks import Job, Launch
+from .frameworks.clis import run_before_command
 from .installed import installed
 from .project import FunctionRef, Module, Project
 
@@ -282,6 +283,7 @@ def run_script(project: Project, module: Module, call: Call,
     if not sim.forked:
         fn = enclosing(project, module, call)
         if fn is not None:
+            run_before_command(project, sim, fn)  # a CLI command: its group's callbacks run first
             sim.run(fn, until_line=call.pos.line)
     if sim.forked:
         return sim, sim.forked[0], sim.forked[1], sim.forked[2].pos.line
