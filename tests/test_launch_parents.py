@@ -231,3 +231,30 @@ def test_without_django_setup_the_worker_module_loads_no_app(tmp_path: Path) -> 
     })
     [job] = find_jobs(project)
     assert "pkg.app.tasks" not in Parents(project, [job]).for_job(job).states[0].modules
+
+
+CELERY_FROM_FACTORY = {
+    "billing/__init__.py": "",
+    "billing/worker.py": (
+        "from celery import Celery\n\nfrom billing import models\n\n\n"
+        "def make_celery(name):\n    app = Celery(name)\n    app.conf.update(worker_max_tasks_per_child=1)\n    return app\n\n\n"
+        "celery_app = make_celery('billing')\n\n\n@celery_app.task\ndef charge(invoice_id):\n    return invoice_id\n"
+    ),
+    "billing/models.py": "X = 1\n",
+}
+
+
+def test_a_celery_app_built_by_a_factory_is_known_from_the_launch_lines_app(tmp_path: Path) -> None:
+    # `celery -A billing.worker worker`: whatever builds the app, the worker imports that module.
+    project = _project(tmp_path, {**CELERY_FROM_FACTORY, "Procfile": "worker: celery -A billing.worker worker\n"})
+    [job] = find_jobs(project)
+    parent = Parents(project, [job]).for_job(job)
+    assert parent.known and {"billing.worker", "billing.models"} <= set(parent.states[0].modules)
+    assert parent.places[0].module.name == "billing.worker"
+
+
+def test_a_celery_app_built_by_a_factory_without_a_launch_line_is_assumed(tmp_path: Path) -> None:
+    # Nothing says which module the worker's `-A` names, and none binds `app` at module level.
+    project = _project(tmp_path, CELERY_FROM_FACTORY)
+    [job] = find_jobs(project)
+    assert not Parents(project, [job]).for_job(job).known

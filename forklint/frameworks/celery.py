@@ -86,8 +86,12 @@ class Celery(Adapter):
         apps = modules_creating(project, CELERY_APPS)
         for module in apps:
             sim.load(module.name)
-        for module in app_modules(project):
-            sim.load(module.name)  # the `-A` module: what it runs at import (an app factory) is the parent's
+        # The `-A` module: what it runs at import (an app factory) is the parent's. Named by a
+        # launch line, it is the parent however it builds its app (`make_celery(flask_app)`).
+        a_modules = app_modules(project)
+        for module in a_modules:
+            sim.load(module.name)
+        apps = apps or a_modules
         for module, fn, call in worker_starts(project):
             # A project command that starts the worker in its own process (`celery_cmd(ctx.args)`):
             # what its CLI framework runs first and the command up to that call are the parent's.
