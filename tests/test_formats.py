@@ -112,6 +112,13 @@ def test_the_launch_line_of_the_parent_is_said_in_full_and_json() -> None:
     ] * 2
 
 
+def test_a_child_hook_finding_has_the_hook_as_its_chain() -> None:
+    # FRK108 has no job: the path a reader (and the ecosystem matcher) follows starts at the hook.
+    records = json.loads(run_forklint("--format", "json", ".", cwd=FIXTURES / "celery_sqlalchemy_process_init").stdout)
+    [hook] = [r for r in records if r["code"] == "FRK108"]
+    assert hook["chain"] == [{"function": "billing.celery_app.init_child", "path": "billing/celery_app.py", "line": 24}]
+
+
 def test_json_and_json_lines_hold_the_same_records(tmp_path: Path) -> None:
     finding, sources = sample(tmp_path)
     (record,) = json.loads(render([finding], "json", sources))

@@ -4,12 +4,12 @@ from typing import Iterator
 
 from ..analysis import Analysis
 from ..catalogue import format_ms
-from ..diagnostics import Diagnostic
+from ..diagnostics import ChainLink, Diagnostic
 from ..fix.plan import DisplayOnly, FixPlan, MoveToHook, Position
 from ..facts import Call
 from ..frameworks import ChildHook, child_hooks
 from ..loaders import Fill, builds_client, fill
-from ..project import FunctionRef
+from ..project import FunctionRef, Hop
 from .base import Rule
 
 
@@ -105,7 +105,8 @@ class SetupInChildHook(Rule):
                     )
                     pos = call.pos
                     yield Diagnostic(self.code, self.name, message, fn.module.display, pos.line, pos.col,
-                                     pos.end_line, pos.end_col, plan=self._plan(hook, fn, call, parent_place, child_hook.parent_hooks))
+                                     pos.end_line, pos.end_col, chain=_chain(hops, fn, pos.line),
+                                     plan=self._plan(hook, fn, call, parent_place, child_hook.parent_hooks))
 
     @staticmethod
     def _parents_ran(analysis: Analysis) -> dict[str, set[str]]:
@@ -149,7 +150,7 @@ class SetupInChildHook(Rule):
         plan = DisplayOnly(path=hook.module.display,
                            description=f"remove {call.source}() from {hook.facts.qualname}: the parent ran it before the fork")
         return Diagnostic(self.code, self.name, message, hook.module.display, pos.line, pos.col, pos.end_line,
-                          pos.end_col, plan=plan)
+                          pos.end_col, chain=_chain((), hook, pos.line), plan=plan)
 
     @staticmethod
     def _plan(hook: FunctionRef, fn: FunctionRef, call: Call, parent_place: str,
@@ -178,3 +179,9 @@ class SetupInChildHook(Rule):
                     and analysis.worth_reporting(cost := analysis.cost(entry, fn.module, call))):
                 return f"({entry.summary}, {cost.text()})" if cost.known else f"({entry.summary})"
         return None
+
+
+def _chain(hops: tuple[Hop, ...], fn: FunctionRef, line: int) -> tuple[ChainLink, ...]:
+    """From the child hook to the call: there is no job, so the hook is where the path starts."""
+    links = [ChainLink(h.function.qualified, h.function.module.display, h.line) for h in hops]
+    return (*links, ChainLink(fn.qualified, fn.module.display, line))
