@@ -17,7 +17,7 @@ from typing import Iterator, Union
 
 from .config import Config
 from .facts import (
-    Assign, Attr, Call, Class, Const, Dotted, Either, Function, Import, Item, Mapping, ModuleFacts, Seq, Val,
+    Assign, Attr, Call, Class, Const, Dotted, Either, Function, Import, Item, Mapping, ModuleFacts, Operation, Seq, Val,
 )
 
 _MAX_DEPTH = 12
@@ -266,6 +266,11 @@ class Project:
             elif target == "getattr" and len(call.args) >= 2 and _is_str(call.args[1]):
                 base = self._things(module, scope, call.args[0], at, depth + 1)
                 found += self._finish(self._attr_step(base, call.args[1].value, depth), depth)  # type: ignore[union-attr]
+            elif target == "getattr" and len(call.args) >= 2 and (pattern := _name_pattern(call.args[1])):
+                # `getattr(chats, f"send_to_{channel}")`: any member of a project module whose
+                # name fits the pattern, and nothing else.
+                base = self._things(module, scope, call.args[0], at, depth + 1)
+                found += self._finish(self._matching_members(base, *pattern, depth), depth)
             elif target == "importlib.import_module" and call.args and _is_str(call.args[0]):
                 name = call.args[0].value  # type: ignore[union-attr]
                 if not name.startswith("."):
@@ -277,6 +282,16 @@ class Project:
                     found.append(_Bound(module, scope, call, at))
                 returned = self._returned(target, depth)
                 found += returned if returned else [self.canonical(f"{target}()", depth)]
+        return found
+
+    def _matching_members(self, base: list[_Thing], prefix: str, suffix: str, depth: int) -> list[_Thing]:
+        found: list[_Thing] = []
+        for thing in base:
+            if isinstance(thing, str) and thing in self.modules:
+                names = sorted(n for n in self._bindings[thing]
+                               if n.startswith(prefix) and n.endswith(suffix) and len(n) > len(prefix) + len(suffix))
+                for name in names:
+                    found += self._attr_step([thing], name, depth)
         return found
 
     def _returned(self, target: str, depth: int) -> list[_Thing]:
@@ -844,6 +859,17 @@ def _dotted_in(values: list[Val]) -> Iterator[Dotted]:
 
 def _is_str(value: Val) -> bool:
     return isinstance(value, Const) and isinstance(value.value, str)
+
+
+def _name_pattern(value: Val) -> tuple[str, str] | None:
+    """`f"send_to_{channel}"`: the constant prefix and suffix a computed name is built
+    with, or None when it has no constant prefix (an f-string that may name anything)."""
+    if not (isinstance(value, Operation) and value.op == "f" and len(value.operands) > 1):
+        return None
+    first, last = value.operands[0], value.operands[-1]
+    if not (_is_str(first) and first.value):  # type: ignore[union-attr]
+        return None
+    return first.value, last.value if _is_str(last) else ""  # type: ignore[union-attr,return-value]
 
 
 # `TABLE.get(key)`, `TABLE.values()`: methods that read a dispatch table's entries.

@@ -86,7 +86,8 @@ def find_jobs(project: Project) -> list[Job]:
             continue
         for candidate in ADAPTERS:
             for flavour, how, target_val, model in candidate.call_jobs(project, module, fn, call, target, models):
-                add(_job_function(project, module, fn, target_val), flavour, how, model, (module, call))
+                for job_fn in _job_functions(project, module, fn, target_val):
+                    add(job_fn, flavour, how, model, (module, call))
                 submissions.append(_Submission(module, fn, target_val, flavour, how, model, (module, call), call.pos.line, ()))
     for sub, job_fn in _through_helpers(project, submissions):
         if job_fn.qualified not in found or STRENGTH[sub.model.kind] > STRENGTH[found[job_fn.qualified].fork.kind]:
@@ -149,21 +150,23 @@ def _through_helpers(project: Project, submissions: list[_Submission]) -> list[t
                 via = (Hop(callee, inner.line), *inner.via)
                 outer = _Submission(module, fn, value, inner.flavour, f"{inner.how} via {callee.facts.qualname}",
                                     inner.model, inner.site, call.pos.line, via)
-                job_fn = _job_function(project, module, fn, value)
-                if job_fn is not None and job_fn.qualified != callee.qualified:
-                    found.append((outer, job_fn))
-                elif note_helper(outer):
+                job_fns = [j for j in _job_functions(project, module, fn, value) if j.qualified != callee.qualified]
+                found += [(outer, job_fn) for job_fn in job_fns]
+                if not job_fns and note_helper(outer):
                     pending.append(outer)
     return found
 
 
-def _job_function(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> FunctionRef | None:
+def _job_functions(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> list[FunctionRef]:
+    """The project functions a submitted value may be: each one the value may name
+    (`getattr(chats, f"send_to_{channel}")` names every `send_to_*`)."""
     if value is None:
-        return None
+        return []
     if isinstance(value, Const) and isinstance(value.value, str):
-        return project.dotted_function(value.value)
-    target = project.resolve(module, fn.facts if fn else None, value)
-    return project.functions.get(target) if target else None
+        found = project.dotted_function(value.value)
+        return [found] if found is not None else []
+    targets = project.resolve_all(module, fn.facts if fn else None, value)
+    return [project.functions[t] for t in targets if t in project.functions]
 
 
 def decorator_framework(project: Project, module: Module, decorator: Val, depth: int = 0) -> str | None:
