@@ -60,6 +60,7 @@ class Step:
     module: Module
     call: Call | None = None
     via: tuple[Frame, ...] = ()  # the project calls it ran inside, outermost first (since its module's import)
+    function: FunctionRef | None = None  # the function whose body makes the call; None at module level
 
 
 @dataclass
@@ -115,18 +116,19 @@ class Parent:
     def not_installed(self) -> list[str]:
         return sorted({name for s in self.states for name in s.not_installed()})
 
-    def defined_before_last(self, calls: frozenset[str]) -> set[str]:
-        """Classes defined before the last call to one of `calls`, in any parent."""
+    def defined_before_last(self, calls: frozenset[str] | Callable[[Step], bool]) -> set[str]:
+        """Classes defined before the last call to one of `calls` (or the last call step
+        the predicate `calls` accepts), in any parent."""
         done: set[str] = set()
         for state in self.states:
             defined: list[str] = []
-            covered: list[str] = []
+            covered = 0
             for step in state.timeline:
                 if step.kind == "class":
                     defined.append(step.name)
-                elif step.name in calls:
-                    covered = list(defined)
-            done.update(covered)
+                elif step.name in calls if isinstance(calls, frozenset) else calls(step):
+                    covered = len(defined)
+            done.update(defined[:covered])
         return done
 
     def calls(self, target: str) -> bool:
@@ -226,7 +228,7 @@ class Simulator:
             self.forked = (module, fn, call)
             self.state.fork_via = tuple(self._stack)
             return
-        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack)))
+        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack), fn))
         if target == "django.setup" and not self.django_set_up:
             from .frameworks.clis import run_django_setup  # what django.setup() loads and runs
 
