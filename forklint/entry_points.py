@@ -277,9 +277,10 @@ def _parameter_names(project: "Project", fn: "FunctionRef", name: str, depth: in
         if argument is None:
             position = index - project.bound_arguments(fn, caller, module, call)
             argument = call.args[position] if 0 <= position < len(call.args) else None
-        where, scope = (module, caller) if argument is not None else (fn.module, None)
-        names = group_names(project, where, scope, argument if argument is not None else default, depth + 1) \
-            if (argument if argument is not None else default) is not None else None
+        if argument is not None:
+            names = group_names(project, module, caller, argument, depth + 1)
+        else:
+            names = group_names(project, fn.module, None, default, depth + 1) if default is not None else None
         if names is None:
             return None
         found |= names
