@@ -10,7 +10,7 @@ from .catalogue import Catalogue, Entry
 from .costs import Cost, ImportTimes, call_cost
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
-from .facts import Attr, Call, Const, Dotted, Either, Mapping, Operation, Seq, Val
+from .facts import Attr, Call, Const, Dotted, Either, Item, Mapping, Operation, Seq, Val
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
 from .frameworks.launch_lines import project_launches
 from .installed import stdlib
@@ -339,6 +339,41 @@ class Analysis:
                 return self._fold(held[0], None, held[1], depth + 1)
         return None
 
+    # -- locals no child reaches -----------------------------------------------------------
+
+    def private_receiver(self, module: Module, fn: FunctionRef | None, call: Call) -> bool:
+        """Is the receiver of `call` (`engine` of `engine.connect()`) an object only this
+        function holds? A local built here by a library's constructor (not a project
+        factory, which may hand out shared state), never a parameter or a global, that
+        the function neither passes on, stores, nor returns, and no function nested in
+        it (a closure a child may run) names. No child can reach it after a fork."""
+        if fn is None:
+            return False  # module-level: every child's code may use it
+        func = call.func
+        if isinstance(func, Attr):  # `create_engine(url).connect()`: a temporary nobody else holds
+            return isinstance(func.value, Call) and self._fresh(module, fn, func.value)
+        if not isinstance(func, Dotted) or func.name.count(".") != 1:
+            return False
+        name = func.name.partition(".")[0]
+        facts = fn.facts
+        if name in facts.params or name in facts.global_names:
+            return False
+        assigned = [a.value for a in facts.assigns if a.target == name]
+        if not assigned or not all(isinstance(v, Call) and self._fresh(module, fn, v) for v in assigned):
+            return False
+        values = [*facts.calls, *(a.value for a in facts.assigns), *facts.returns]
+        if any(_names(value, name, calls=False) for value in values):
+            return False  # passed on, stored or returned
+        nested = [f for f in module.facts.functions if f.qualname.startswith(f"{facts.qualname}.")]
+        return not any(_names(value, name, calls=True) for inner in nested
+                       for value in (*inner.calls, *(a.value for a in inner.assigns), *inner.returns))
+
+    def _fresh(self, module: Module, fn: FunctionRef, call: Call) -> bool:
+        """A new object: a call of a library function or class (a project factory may
+        return a module-level object)."""
+        target = self.project.resolve(module, fn.facts, call.func)
+        return target is not None and self.project.module_of(target) is None
+
     def import_cost(self, module: str) -> Cost:
         """What importing third-party `module` costs a child whose parent never imported it:
         measured here where it is installed, else the catalogue's figure for its package,
@@ -419,6 +454,29 @@ class Analysis:
             job=fn.qualified, chain=chain, fork_model=job.fork.kind,
             noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan, group=group,
         )
+
+
+def _names(value: Val, name: str, calls: bool) -> bool:
+    """Does `value` use the local `name`: the name itself or an attribute of it, anywhere
+    in it (with `calls`, also as the receiver of a method call: `name.connect()`)?"""
+    if isinstance(value, Dotted):
+        return value.name == name or value.name.startswith(f"{name}.")
+    if isinstance(value, Call):
+        parts = [*value.args, *(v for _, v in value.kwargs)]
+        if calls or not isinstance(value.func, Dotted):
+            parts.append(value.func)
+        return any(_names(part, name, calls) for part in parts)
+    if isinstance(value, Attr):
+        return _names(value.value, name, calls)
+    if isinstance(value, (Seq, Either)):
+        return any(_names(item, name, calls) for item in (value.items if isinstance(value, Seq) else value.options))
+    if isinstance(value, Mapping):
+        return any(_names(item, name, calls) for item in (*(v for _, v in value.items), *value.others))
+    if isinstance(value, Operation):
+        return any(_names(item, name, calls) for item in value.operands)
+    if isinstance(value, Item):
+        return _names(value.of, name, calls)
+    return False
 
 
 def _argument(call: Call, item: int | str | tuple[int, str]) -> Val | None:

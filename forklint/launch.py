@@ -9,8 +9,6 @@ a worker of one runner.
 
 from __future__ import annotations
 
-import ast
-import configparser
 import json
 import os
 import re
@@ -21,12 +19,9 @@ from typing import Callable, Collection, Iterator, Literal, Mapping, Sequence
 
 import yaml
 
+from . import entry_points
+from .entry_points import CONSOLE_SCRIPTS, EntryPoint
 from .launch_shell import ShellCommand, commands_in, exec_form, expand, is_python, program_name, python_run, split_words
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
 
 LaunchSource = Literal[
     "procfile", "dockerfile", "compose", "supervisord", "systemd", "kubernetes", "shell", "makefile", "console-script",
@@ -908,79 +903,20 @@ def _console_script(path: str, line: int, name: str, target: str) -> LaunchComma
     return LaunchCommand(path, line, "console-script", (name,), {}, f"{name} = {target}", name, target)
 
 
-def _line_of(text: str, needle: str) -> int:
-    for number, line in enumerate(text.splitlines(), 1):
-        if needle in line:
-            return number
-    return 1
+def _console_scripts(path: str, entries: list[EntryPoint]) -> list[LaunchCommand]:
+    return [_console_script(path, e.line, e.name, e.target) for e in entries if e.group == CONSOLE_SCRIPTS]
 
 
 def read_pyproject(path: str, text: str) -> list[LaunchCommand]:
     """`[project.scripts]` and `[tool.poetry.scripts]`."""
-    try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
-        return []
-    tables = [data.get("project", {}).get("scripts", {}), data.get("tool", {}).get("poetry", {}).get("scripts", {})]
-    found = []
-    for table in tables:
-        for name, target in (table.items() if isinstance(table, dict) else ()):
-            if isinstance(target, dict):
-                target = target.get("reference", "")
-            if isinstance(target, str) and ":" in target:
-                found.append(_console_script(path, _line_of(text, name), name, target))
-    return found
+    return _console_scripts(path, entry_points.read_pyproject(text))
 
 
 def read_setup_cfg(path: str, text: str) -> list[LaunchCommand]:
     """`console_scripts =` under `[options.entry_points]`."""
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(text)
-        value = parser.get("options.entry_points", "console_scripts", fallback="")
-    except configparser.Error:
-        return []
-    return _entry_lines(path, text, value.splitlines())
-
-
-def _entry_lines(path: str, text: str, entries: list[str]) -> list[LaunchCommand]:
-    found = []
-    for entry in entries:
-        name, sep, target = entry.partition("=")
-        if sep and ":" in target:
-            found.append(_console_script(path, _line_of(text, entry.strip()), name.strip(), target.strip()))
-    return found
+    return _console_scripts(path, entry_points.read_setup_cfg(text))
 
 
 def read_setup_py(path: str, text: str) -> list[LaunchCommand]:
     """`entry_points={"console_scripts": [...]}` in a `setup(...)` call, read, never run."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return []
-    assigned = {
-        target.id: node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
-    found: list[LaunchCommand] = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "setup"):
-            continue
-        for keyword in node.keywords:
-            if keyword.arg != "entry_points":
-                continue
-            value = keyword.value
-            value = assigned.get(value.id, value) if isinstance(value, ast.Name) else value
-            if not isinstance(value, ast.Dict):
-                continue
-            for key, item in zip(value.keys, value.values):
-                if isinstance(key, ast.Constant) and key.value == "console_scripts":
-                    item = assigned.get(item.id, item) if isinstance(item, ast.Name) else item
-                    strings = [e.value for e in getattr(item, "elts", []) if isinstance(e, ast.Constant)]
-                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                        strings = item.value.splitlines()
-                    found += _entry_lines(path, text, [s for s in strings if isinstance(s, str)])
-    return found
+    return _console_scripts(path, entry_points.read_setup_py(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .facts import Call, Dotted, Mapping
-from .project import FunctionRef, Project
+from .project import FunctionRef, Module, Project
 
 # Flask-SQLAlchemy's extension object; projects often subclass it (`class MyDB(SQLAlchemy)`).
 ORM_EXTENSIONS = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
@@ -163,25 +163,37 @@ class Models:
 
     def orm_use(self, fn: FunctionRef) -> OrmUse | None:
         """The first call in `fn` that makes SQLAlchemy configure mappers."""
-        project = self.project
         for call in fn.facts.calls:
-            target = project.call_target(fn, fn.module, call)
-            if target in self.mapped:
-                return OrmUse(fn, call, f"{target.rpartition('.')[2]}(...)")
-            if target in self.configure_targets:
-                return OrmUse(fn, call, f"{call.source}()")
-            if target is not None:
-                for model in self.mapped:
-                    if target.startswith(f"{model}.query"):
-                        return OrmUse(fn, call, f"{model.rpartition('.')[2]}.query")
-            is_query = target in QUERY_FUNCTIONS or (
-                isinstance(call.func, Dotted) and call.func.name.rpartition(".")[2] in QUERY_METHODS
-            )
-            if is_query:
-                for arg in call.args:
-                    named = project.resolve(fn.module, fn.facts, arg)
-                    if named is not None and (named in self.mapped or named.rpartition(".")[0] in self.mapped):
-                        return OrmUse(fn, call, f"{call.source}({named.rpartition('.')[2]})")
+            what = self.configures(fn, call)
+            if what is not None:
+                return OrmUse(fn, call, what)
+        return None
+
+    def configures(self, fn: FunctionRef | None, call: Call, module: Module | None = None) -> str | None:
+        """How `call` (in `fn`, or at `module` level) makes SQLAlchemy configure every
+        mapper defined so far: a model built or queried, `configure_mappers()`; None
+        when it does not."""
+        project = self.project
+        module = fn.module if fn is not None else module
+        if module is None:
+            return None
+        target = project.call_target(fn, module, call)
+        if target in self.mapped:
+            return f"{target.rpartition('.')[2]}(...)"
+        if target in self.configure_targets:
+            return f"{call.source}()"
+        if target is not None and ".query" in target:
+            for model in self.mapped:
+                if target.startswith(f"{model}.query"):
+                    return f"{model.rpartition('.')[2]}.query"
+        is_query = target in QUERY_FUNCTIONS or (
+            isinstance(call.func, Dotted) and call.func.name.rpartition(".")[2] in QUERY_METHODS
+        )
+        if is_query:
+            for arg in call.args:
+                named = project.resolve(module, fn.facts if fn else None, arg)
+                if named is not None and (named in self.mapped or named.rpartition(".")[0] in self.mapped):
+                    return f"{call.source}({named.rpartition('.')[2]})"
         return None
 
 

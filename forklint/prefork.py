@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Literal
 
+from . import entry_points
+from .entry_points import LOADERS as ENTRY_POINT_LOADERS
 from .facts import Call, Import
 from .frameworks import Job, Launch
 from .frameworks.clis import run_before_command
@@ -60,6 +62,7 @@ class Step:
     module: Module
     call: Call | None = None
     via: tuple[Frame, ...] = ()  # the project calls it ran inside, outermost first (since its module's import)
+    function: FunctionRef | None = None  # the function whose body makes the call; None at module level
 
 
 @dataclass
@@ -72,14 +75,25 @@ class ParentState:
     place: PreforkPlace | None = None
     launch: Launch | None = None  # the launch line that starts this parent, when one was read
     fork_via: tuple[Frame, ...] = ()  # the project calls the forking call ran inside
+    # What it may import through the entry points it loads (its plugins, as the deployment's
+    # configuration enables them): enough to doubt a "not imported in the parent" claim,
+    # never taken as run (their module-level work is not on the timeline).
+    plugin_modules: set[str] = field(default_factory=set)
+    plugin_external: set[str] = field(default_factory=set)
     _installed_closure: tuple[int, frozenset[str]] = (-1, frozenset())
 
+    def may_load(self, name: str) -> bool:
+        """Did it, or may it (through a plugin), import project module `name`?"""
+        return name in self.modules or name in self.plugin_modules
+
     def loads_external(self, name: str) -> bool:
-        """Did it import `name`, itself or through an installed package's own imports?"""
-        if name.split(".")[0] in self.external or name in self.external:
+        """Did it (or may it, through a plugin) import `name`, itself or through an
+        installed package's own imports?"""
+        imported = self.external | self.plugin_external
+        if name.split(".")[0] in imported or name in imported:
             return True
-        if self._installed_closure[0] != len(self.external):  # computed once the simulation is done
-            self._installed_closure = (len(self.external), installed().closure(sorted(self.external)))
+        if self._installed_closure[0] != len(imported):  # computed once the simulation is done
+            self._installed_closure = (len(imported), installed().closure(sorted(imported)))
         return name in self._installed_closure[1]
 
     def not_installed(self) -> list[str]:
@@ -107,7 +121,8 @@ class Parent:
     known: bool  # False when no worker entry was found and one is assumed
 
     def loads_module(self, name: str) -> bool:
-        return any(name in s.modules for s in self.states)
+        """Does (or may, through a plugin) some parent import project module `name`?"""
+        return any(s.may_load(name) for s in self.states)
 
     def loads_external(self, name: str) -> bool:
         return any(s.loads_external(name) for s in self.states)
@@ -115,18 +130,19 @@ class Parent:
     def not_installed(self) -> list[str]:
         return sorted({name for s in self.states for name in s.not_installed()})
 
-    def defined_before_last(self, calls: frozenset[str]) -> set[str]:
-        """Classes defined before the last call to one of `calls`, in any parent."""
+    def defined_before_last(self, calls: frozenset[str] | Callable[[Step], bool]) -> set[str]:
+        """Classes defined before the last call to one of `calls` (or the last call step
+        the predicate `calls` accepts), in any parent."""
         done: set[str] = set()
         for state in self.states:
             defined: list[str] = []
-            covered: list[str] = []
+            covered = 0
             for step in state.timeline:
                 if step.kind == "class":
                     defined.append(step.name)
-                elif step.name in calls:
-                    covered = list(defined)
-            done.update(covered)
+                elif step.name in calls if isinstance(calls, frozenset) else calls(step):
+                    covered = len(defined)
+            done.update(defined[:covered])
         return done
 
     def calls(self, target: str) -> bool:
@@ -226,7 +242,9 @@ class Simulator:
             self.forked = (module, fn, call)
             self.state.fork_via = tuple(self._stack)
             return
-        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack)))
+        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack), fn))
+        if target in ENTRY_POINT_LOADERS:
+            self._load_plugins(module, fn, call, target)
         if target == "django.setup" and not self.django_set_up:
             from .frameworks.clis import run_django_setup  # what django.setup() loads and runs
 
@@ -237,6 +255,20 @@ class Simulator:
             self._stack.append(Frame(module, call, callee))
             self.run(callee)
             self._stack.pop()
+
+    def _load_plugins(self, module: Module, fn: FunctionRef | None, call: Call, target: str) -> None:
+        """An entry-point loader: what the project's entry points in its group import, as
+        possibly loaded (which plugins are enabled is configuration)."""
+        names = [name for name in entry_points.loaded_modules(self.project, module, fn, call, target)
+                 if name not in self._started and name not in self.state.plugin_modules]
+        if not names:
+            return
+        side = Simulator(self.project, lambda *_: False)
+        side._started = set(self._started)  # what the parent has imported is not imported again
+        for name in names:
+            side.load(name)
+        self.state.plugin_modules.update(side.state.modules)
+        self.state.plugin_external.update(side.state.external)
 
 
 def enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:

@@ -101,6 +101,7 @@ class Project:
         self.functions: dict[str, FunctionRef] = {}
         self.classes: dict[str, ClassRef] = {}
         self._bindings: dict[str, dict[str, tuple[str, object]]] = {}
+        self._stars: dict[str, tuple[Import, ...]] = {}  # `from pkg.core import *` at module level
         for module in self.modules.values():
             self._index(module)
         self._names_cache: dict[tuple[str, str, str, object], list[_Thing]] = {}
@@ -124,11 +125,14 @@ class Project:
         for cls in module.facts.classes:
             self.classes[f"{module.name}.{cls.qualname}"] = ClassRef(f"{module.name}.{cls.qualname}", module, cls)
         bindings: dict[str, tuple[str, object]] = {}
+        stars: list[Import] = []
         for event in module.facts.events:
             if event.kind == "import":
                 imp = module.facts.imports[event.index]
                 if imp.name != "*":
                     bindings[imp.bound_name] = ("import", imp)
+                elif not imp.type_checking:
+                    stars.append(imp)
             elif event.kind == "assign":
                 assign = module.facts.assigns[event.index]
                 if "." not in assign.target:
@@ -136,6 +140,8 @@ class Project:
             elif event.kind in ("def", "class") and "." not in event.name:
                 bindings[event.name] = (event.kind, f"{module.name}.{event.name}")
         self._bindings[module.name] = bindings
+        if stars:
+            self._stars[module.name] = tuple(stars)
 
     def module(self, name: str) -> Module | None:
         """A project module by canonical name or alias."""
@@ -475,6 +481,9 @@ class Project:
             at = None
         binding = self._bindings[module.name].get(name)
         if binding is None:
+            exported = self._star_export(module.name, name, depth)
+            if exported is not None:
+                return [exported]
             return [name] if name in _BUILTINS else []
         kind, payload = binding
         if kind == "import":
@@ -484,6 +493,31 @@ class Project:
             things = self._things(module, None, payload.value, payload, depth + 1)  # type: ignore[union-attr]
             return [replace(t, where=where) if isinstance(t, _Bound) and not t.where else t for t in things]
         return [payload]  # type: ignore[list-item]
+
+    def _star_export(self, module_name: str, name: str, depth: int) -> str | None:
+        """What `name` is in `module_name` through its `from pkg.core import *` of a project
+        module that binds it (and exports it: listed in its `__all__`, else not private):
+        `ckan.plugins.load_all` is `ckan.plugins.core.load_all`."""
+        if depth >= _MAX_DEPTH:
+            return None
+        module = self.modules.get(module_name)
+        for imp in reversed(self._stars.get(module_name, ())):  # the last import wins
+            source = self.module(self.import_target(module, replace(imp, name=None, asname="x")))  # type: ignore[arg-type]
+            if source is None or source.name == module_name or not self._exports(source, name):
+                continue
+            if name in self._bindings[source.name]:
+                return self.canonical(f"{source.name}.{name}", depth + 1)
+            found = self._star_export(source.name, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _exports(self, module: Module, name: str) -> bool:
+        """Does `from module import *` bind `name`? Its `__all__` says, else every public name."""
+        listed = self._bindings[module.name].get("__all__")
+        if listed is not None and listed[0] == "assign" and isinstance(listed[1].value, Seq):  # type: ignore[union-attr]
+            return any(isinstance(item, Const) and item.value == name for item in listed[1].value.items)  # type: ignore[union-attr]
+        return not name.startswith("_")
 
     def _declared(self, module: Module, scope: Function, name: str, depth: int) -> list[_Thing]:
         """An instance of a parameter's annotated project class (`parser: BaseParser`)."""
@@ -618,6 +652,9 @@ class Project:
                     resolved = self.resolve(module, None, payload.value, depth + 1)  # type: ignore[union-attr]
                     return resolved if resolved else f"{current}.{attr}"
                 return payload  # type: ignore[return-value]
+            exported = self._star_export(current, attr, depth)
+            if exported is not None:
+                return exported
             submodule = self.module(f"{current}.{attr}")
             return submodule.name if submodule else f"{current}.{attr}"
         instance = current.endswith("()")

@@ -5,6 +5,7 @@ from typing import Iterator
 from ..analysis import Analysis
 from ..diagnostics import Diagnostic
 from .. import plans
+from ..prefork import Step
 from .base import Rule
 
 
@@ -12,7 +13,9 @@ class LazyMapperConfiguration(Rule):
     """## What it does
     Finds jobs that use the SQLAlchemy ORM (instantiate a mapped class, `select(Model)`,
     `session.query(Model)`, `Model.query`) in a forked child when the worker's parent
-    has not called `configure_mappers()` after the models were defined.
+    has not configured the mappers after the models were defined: by
+    `configure_mappers()`, or by its own first ORM use (a query or a model built in
+    the parent configures every mapper defined by then).
 
     ## Why is this bad?
     SQLAlchemy wires relationships between mappers lazily, on the first ORM use in
@@ -70,6 +73,12 @@ class LazyMapperConfiguration(Rule):
             return
         entry = analysis.catalogue.entry("mapper-configuration")
         cost = entry.cost() if entry else ""
+        configured_by: dict[int, set[str]] = {}  # per parent (jobs share one)
+
+        def configures(step: Step) -> bool:
+            return step.kind == "call" and step.call is not None and \
+                models.configures(step.function, step.call, step.module) is not None
+
         for job in analysis.reported_jobs():
             found = next(
                 ((reached, use) for reached in analysis.reached(job) if (use := models.orm_use(reached.function))),
@@ -79,7 +88,11 @@ class LazyMapperConfiguration(Rule):
                 continue
             reached, use = found
             parent = analysis.parent(job)
-            configured = parent.defined_before_last(frozenset(models.configure_targets))
+            # A query or a model built in the parent configures every mapper defined by then,
+            # as configure_mappers() does (SQLAlchemy configures on first use).
+            if id(parent) not in configured_by:
+                configured_by[id(parent)] = parent.defined_before_last(configures)
+            configured = configured_by[id(parent)]
             loaded = set(analysis.child_modules(job)) | {m for s in parent.states for m in s.modules}
             pending = [
                 name for name, has_relationship in models.mapped.items()
@@ -90,10 +103,11 @@ class LazyMapperConfiguration(Rule):
                 continue
             line = use.call.pos.line
             chain = analysis.chain(reached, line)
-            late = (
-                " (the configure_mappers() the parent runs comes before these models are defined)"
-                if any(parent.calls(t) for t in models.configure_targets) else ""
-            )
+            late = ""
+            if any(parent.calls(t) for t in models.configure_targets):
+                late = " (the configure_mappers() the parent runs comes before these models are defined)"
+            elif any(configures(step) for state in parent.states for step in state.timeline):
+                late = " (the parent's first ORM use, which configures the mappers, comes before these models are defined)"
             where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"
             message = (
                 f"{job.function.facts.qualname} configures {len(pending)} SQLAlchemy mapper(s) "

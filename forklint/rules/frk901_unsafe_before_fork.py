@@ -31,7 +31,10 @@ class UnsafeBeforeFork(Rule):
 
     A connection the parent closes again before it forks (an RQ `Worker` subclass whose
     `execute_job` calls `django.db.connections.close_all()` or `engine.dispose()`) is not
-    reported: no child inherits it.
+    reported: no child inherits it. Nor is a connection checked out of a throw-away
+    local pool (`engine = create_engine(url)` in the function, never passed on, stored,
+    returned or named by a nested function the child may run): a child inherits its
+    socket but has no way to use it.
 
     Clients that reconnect by themselves in a child (redis-py checks the pid;
     `create_engine` does not connect until used) are not reported. What is listed,
@@ -84,6 +87,9 @@ class UnsafeBeforeFork(Rule):
                     entry, used = self._unsafe(analysis, step.name)
                     if entry is not None and self._closed_later(analysis, state, index, entry):
                         continue  # closed again before the fork (a Worker's execute_job closes all connections)
+                    if entry is not None and entry.harmless_when_local and \
+                            analysis.private_receiver(step.module, step.function, step.call):
+                        continue  # a throw-away local pool: its socket is inherited, never used
                     # A helper the parent calls is not to blame: the call that reaches it is.
                     frame = state.blamed_frame(step)
                     module, call = (frame.module, frame.call) if frame else (step.module, step.call)
