@@ -311,6 +311,7 @@ class _Collector(cst.CSTVisitor):
                 lazy_globals=tuple(scope.lazy_globals),
                 annotations=annotations,
                 defaults=defaults,
+                reads=tuple(scope.reads),
             )
         )
 
@@ -374,6 +375,8 @@ class _Collector(cst.CSTVisitor):
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, cst.Call):
             self._statement_calls.add(id(node.value))
+        elif isinstance(node.value, (cst.Attribute, cst.Subscript)):
+            self.scope.reads.append(self.value(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
         call = self.call(node)
@@ -456,6 +459,7 @@ class _Collector(cst.CSTVisitor):
             classes=tuple(classes),
             events=tuple(self.events),
             noqa=tuple(self.noqa),
+            reads=tuple(module.reads),
         )
 
 

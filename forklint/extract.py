@@ -101,6 +101,7 @@ class _Scope:
     imports: list[Import] = field(default_factory=list)
     assigns: list[Assign] = field(default_factory=list)
     returns: list[Val] = field(default_factory=list)
+    reads: list[Val] = field(default_factory=list)
     global_names: list[str] = field(default_factory=list)
     local_defs: list[str] = field(default_factory=list)
     lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
@@ -353,6 +354,8 @@ class _Walk:
     def _on_expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, cst.Call):
             self._statement_calls.add(id(node.value))
+        elif type(node.value) is cst.Attribute or type(node.value) is cst.Subscript:
+            self.scope.reads.append(self.value(node.value))
         self.children(node)
 
     # -- imports ---------------------------------------------------------------------
@@ -478,6 +481,7 @@ class _Walk:
                 lazy_globals=tuple(scope.lazy_globals),
                 annotations=annotations,
                 defaults=defaults,
+                reads=tuple(scope.reads),
             )
         )
 
@@ -632,6 +636,7 @@ class _Walk:
             classes=tuple(classes),
             events=tuple(self.events),
             noqa=noqa,
+            reads=tuple(module.reads),
         )
 
 
