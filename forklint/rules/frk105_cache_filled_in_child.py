@@ -26,6 +26,16 @@ class CacheFilledInChild(Rule):
     the job's path whose arguments are constants (a literal, a module constant) and that
     the parent does not make; a call with the job's own data has nothing to warm.
 
+    Caches on objects count when the object lives as long as the process: a
+    `functools.cached_property` (or Django's) of an instance made at module level
+    (`SEARCH = SearchService()`) that the job reads, directly (`SEARCH.synonyms`) or in a
+    method it calls on that instance (`self.synonyms`), and the parent never reads; an
+    `lru_cache`/`cache` method called on such an instance, or a `classmethod` /
+    `staticmethod` one called on its class (`Feeds.schema("product-feed")`), with constant
+    arguments. An instance made per job is not reported: a `cached_property` dies with it,
+    and an `lru_cache` method is keyed by `self`, so a fresh instance never hits. Nor is a
+    method reached through `self` of a class the job constructs.
+
     ## Why is this bad?
     The cache lives in the child and dies with it: whatever the first call costs is
     paid again by every child. Measured per forked child: an `lru_cache`d YAML config
@@ -41,8 +51,9 @@ class CacheFilledInChild(Rule):
 
     The cost is estimated from what the loader's body (and the project functions it
     calls) does: the catalogue's figures for library work, a few microseconds for each
-    dict lookup, string or small-file operation. A loader doing only such cheap work
-    (a config lookup, reading one small text file) is below `min-cost-ms` and not
+    dict lookup, string or small-file operation, builtin call (an exception raised on the
+    error path) or env var set. A loader doing only such cheap work (a config lookup,
+    reading or writing one small text file) is below `min-cost-ms` and not
     reported; one calling a library the catalogue does not know, or parsing a data file,
     has an unknown cost and is always reported. When the loader's work is a catalogue
     call FRK106 reports at the call (a YAML load of a constant path), FRK106's finding
@@ -60,16 +71,33 @@ class CacheFilledInChild(Rule):
         return [r for r in rows if parser.parseString(expression)]
     ```
 
+    ```python
+    class SearchService:
+        @cached_property
+        def synonyms(self):
+            with open(SYNONYMS_PATH, "rb") as fh:
+                return pickle.load(fh)
+
+    SEARCH = SearchService()
+
+    @job("default")
+    def reindex_product(product):
+        return SEARCH.synonyms.get(product["title"], [])
+    ```
+
     ## Use instead
     ```python
     # worker.py, before .work()
     from app.grammar import expression_parser
     expression_parser("postgres")  # every work horse inherits the filled cache
+    from app.search import SEARCH
+    SEARCH.synonyms  # fills the cached property before the fork
     ```
 
     ## Fix safety
-    Calling the loader in the parent is safe when it returns plain data; one that builds
-    a client or connection is not reported. The fix writes each constant call with its
+    Calling the loader (or reading the property) in the parent is safe when it returns
+    plain data; one that builds a client, connection or session (a `cached_property`
+    holding a boto3 client included) is not reported. The fix writes each constant call with its
     arguments as literals; where they are constants forklint cannot write (a path
     expression), it says what to call and offers no edit.
 
@@ -79,6 +107,8 @@ class CacheFilledInChild(Rule):
 
     ## References
     - https://docs.python.org/3/library/functools.html#functools.lru_cache
+    - https://docs.python.org/3/library/functools.html#functools.cached_property
+    - https://docs.python.org/3/faq/programming.html#how-do-i-cache-method-calls (an `lru_cache` method is keyed by `self`)
     - https://github.com/posthog/posthog-python/issues/290 (a client built before the fork breaks)
     """
 
