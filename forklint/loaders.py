@@ -408,7 +408,8 @@ def fill(analysis: Analysis, fn: FunctionRef) -> Fill:
                 cost = analysis.cost(entry, callee.module, call)
                 known += cost.saving_ms if cost.known else 0.0
                 unknown = unknown or not cost.known
-                work.append(entry.summary)
+                if not cost.known or cost.saving_ms >= analysis.floor_ms():
+                    work.append(entry.summary)  # what costs: a static file lookup is not named
             elif _cheap(analysis, callee, call):
                 known += CHEAP_CALL_MS
             else:
