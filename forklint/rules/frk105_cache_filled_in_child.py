@@ -146,7 +146,8 @@ class CacheFilledInChild(Rule):
             return
         filled = fill(analysis, fn)
         # FRK106 follows calls: it sees a loader's body, never a property's (a read is no call).
-        if not analysis.worth_reporting(filled.cost) or (spots[0].kind != "cached property" and self._first_use_reports_it(analysis, fn)):
+        called = spots[0].kind != "cached property"
+        if not analysis.worth_reporting(filled.cost) or (called and self._first_use_reports_it(analysis, fn)):
             return
         # Calling it in the parent fills the loaders it calls too: one root cause.
         seen.update(analysis.project.reachable(fn))
@@ -247,7 +248,8 @@ class CacheFilledInChild(Rule):
         if top_level and len(written) == len(calls):
             imports = dict.fromkeys(through.import_line if through.name else f"from {fn.module.name} import {fn.facts.qualname}"
                                     for _, through in calls)
-            statements = [*written] if spot.kind != "cached property" else [f"{text}  # fills the cached property before the fork" for text in written]
+            statements = written if spot.kind != "cached property" else \
+                [f"{text}  # fills the cached property before the fork" for text in written]
             plan = plans.in_parent(analysis, job, [*imports, *statements], f"{verb} {' and '.join(written)} once")
         return Diagnostic(
             self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
