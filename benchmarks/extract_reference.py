@@ -37,6 +37,7 @@ from forklint.extract import (  # the helpers the lean extractor kept as they we
     _catches_import_error,
     _dotted_text,
     _none_test,
+    _read_parts,
     _render,
     _Scope,
     _is_type_checking,
@@ -238,6 +239,7 @@ class _Collector(cst.CSTVisitor):
             name = _none_test(test)
             if name is not None and name in self.scope.global_names:
                 self.scope.lazy_globals.append((name, self.pos(test)))
+        self.scope.reads.extend(self.value(part) for part in _read_parts(test))
         return True
 
     def visit_Try(self, node: cst.Try) -> bool:
@@ -311,6 +313,7 @@ class _Collector(cst.CSTVisitor):
                 lazy_globals=tuple(scope.lazy_globals),
                 annotations=annotations,
                 defaults=defaults,
+                reads=tuple(scope.reads),
             )
         )
 
@@ -357,6 +360,7 @@ class _Collector(cst.CSTVisitor):
         self.scope.loops -= 1
 
     def visit_While(self, node: cst.While) -> None:
+        self.scope.reads.extend(self.value(part) for part in _read_parts(node.test))
         self.scope.loops += 1
 
     def leave_While(self, original_node: cst.While) -> None:
@@ -374,6 +378,8 @@ class _Collector(cst.CSTVisitor):
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, cst.Call):
             self._statement_calls.add(id(node.value))
+        else:
+            self.scope.reads.extend(self.value(part) for part in _read_parts(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
         call = self.call(node)
@@ -456,6 +462,7 @@ class _Collector(cst.CSTVisitor):
             classes=tuple(classes),
             events=tuple(self.events),
             noqa=tuple(self.noqa),
+            reads=tuple(module.reads),
         )
 
 

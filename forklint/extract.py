@@ -101,6 +101,7 @@ class _Scope:
     imports: list[Import] = field(default_factory=list)
     assigns: list[Assign] = field(default_factory=list)
     returns: list[Val] = field(default_factory=list)
+    reads: list[Val] = field(default_factory=list)
     global_names: list[str] = field(default_factory=list)
     local_defs: list[str] = field(default_factory=list)
     lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
@@ -353,6 +354,8 @@ class _Walk:
     def _on_expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, cst.Call):
             self._statement_calls.add(id(node.value))
+        else:
+            self.scope.reads.extend(self.value(part) for part in _read_parts(node.value))
         self.children(node)
 
     # -- imports ---------------------------------------------------------------------
@@ -407,6 +410,7 @@ class _Walk:
             name = _none_test(test)
             if name is not None and name in self.scope.global_names:
                 self.scope.lazy_globals.append((name, self.pos(Anchor.IF, node)))
+        self.scope.reads.extend(self.value(part) for part in _read_parts(test))
         self.children(node)
 
     def _on_try(self, node: cst.Try) -> None:
@@ -478,6 +482,7 @@ class _Walk:
                 lazy_globals=tuple(scope.lazy_globals),
                 annotations=annotations,
                 defaults=defaults,
+                reads=tuple(scope.reads),
             )
         )
 
@@ -522,6 +527,7 @@ class _Walk:
         self.scope.loops -= 1
 
     def _on_while(self, node: cst.While) -> None:
+        self.scope.reads.extend(self.value(part) for part in _read_parts(node.test))
         self.scope.loops += 1
         self.children(node)
         self.scope.loops -= 1
@@ -632,6 +638,7 @@ class _Walk:
             classes=tuple(classes),
             events=tuple(self.events),
             noqa=noqa,
+            reads=tuple(module.reads),
         )
 
 
@@ -672,6 +679,21 @@ _OPERATORS = {
     cst.Divide: "/", cst.Add: "+", cst.Modulo: "%", cst.Multiply: "*", cst.Subtract: "-",
     cst.FloorDivide: "//", cst.BitOr: "|",
 }
+
+
+def _read_parts(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The attributes and subscripts a test or an expression statement reads, outside any
+    call (calls are facts of their own): `key in SEARCH.index`, `not self.flags["x"]`."""
+    kind = type(node)
+    if kind is cst.Attribute or kind is cst.Subscript:
+        return [node]
+    if kind is cst.Comparison:
+        return [p for part in (node.left, *(c.comparator for c in node.comparisons)) for p in _read_parts(part)]  # type: ignore[union-attr]
+    if kind is cst.UnaryOperation:
+        return _read_parts(node.expression)  # type: ignore[union-attr]
+    if kind is cst.BooleanOperation:
+        return [*_read_parts(node.left), *_read_parts(node.right)]  # type: ignore[union-attr]
+    return []
 
 
 def _dotted_text(node: cst.BaseExpression) -> str:

@@ -188,6 +188,7 @@ class Function:
     lazy_globals: tuple[tuple[str, Pos], ...]  # `if _x is None:` on a declared global
     annotations: tuple[tuple[str, Val], ...] = ()  # parameter → its annotation
     defaults: tuple[tuple[str, Val], ...] = ()  # parameter → its default value
+    reads: tuple[Val, ...] = ()  # attributes read outside calls, assignments, returns: `SEARCH.synonyms` alone, `if k in SEARCH.index:`
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ class ModuleFacts:
     events: tuple[Event, ...]
     noqa: tuple[tuple[int, tuple[str, ...] | None], ...] = field(default=())
     # (line, codes) for each `# noqa` comment; codes None means a bare `# noqa`
+    reads: tuple[Val, ...] = ()  # module-level attributes read outside calls and assignments (see `Function.reads`)
 
 
 @dataclass(frozen=True)

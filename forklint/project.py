@@ -116,6 +116,7 @@ class Project:
         self._canonicals: dict[str, str] = {}
         self._read_registries: dict[str, list[str]] = {}
         self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
+        self._instances: dict[str, list[str]] | None = None
 
     # -- indexing --------------------------------------------------------------------
 
@@ -528,6 +529,21 @@ class Project:
         return []
 
     # -- registries: classes collected by a decorator or an append ---------------------
+
+    def module_instances(self) -> dict[str, list[str]]:
+        """Project classes with the module-level names that hold an instance of them, made
+        at import (`INDEX = ProductIndex()` → `shop.index.ProductIndex: [shop.index.INDEX]`):
+        one object per process, whatever calls reach it."""
+        if self._instances is None:
+            self._instances = {}
+            for module in self.modules.values():
+                for assign in module.facts.assigns:
+                    if not isinstance(assign.value, Call) or "." in assign.target or "[]" in assign.target:
+                        continue
+                    target = self.call_target(None, module, assign.value)
+                    if target in self.classes:
+                        self._instances.setdefault(target, []).append(f"{module.name}.{assign.target}")
+        return self._instances
 
     def registries(self) -> dict[str, list[str]]:
         """Module-level containers that classes are registered into, with those classes:

@@ -42,3 +42,21 @@ def test_a_rerun_set_up_is_reported_once_at_the_hook_with_what_it_repeats() -> N
     assert "parses the same config or data file" in rerun.message
     # Removing the repeat may drop something the hook meant to renew: shown, never applied.
     assert isinstance(rerun.plan, DisplayOnly)
+
+
+def test_a_cached_property_of_a_module_level_instance_is_warmed_by_reading_it() -> None:
+    synonyms = next(d for d in findings("frk105_cached_members", "FRK105") if d.line == 17)
+    assert synonyms.message.startswith("cached property SearchService.synonyms is first filled")
+    # Read in a method the job calls on the instance: the chain goes through it.
+    assert "→ SearchService.expand (" in synonyms.message
+    assert isinstance(synonyms.plan, Insert)
+    assert synonyms.plan.statements[:2] == (
+        "from catalog.search import SEARCH", "SEARCH.synonyms  # fills the cached property before the fork")
+
+
+def test_a_cached_method_is_warmed_through_the_instance_or_class_the_job_calls_it_on() -> None:
+    by_line = {d.line: d for d in findings("frk105_cached_members", "FRK105")}
+    assert "call SEARCH.stemmer('english') once in" in by_line[22].message
+    assert by_line[22].plan.statements == ("from catalog.search import SEARCH", "SEARCH.stemmer('english')")
+    assert by_line[32].plan.statements == ("from catalog.search import Feeds", "Feeds.schema('product-feed')")
+    assert "call Feeds.hyphenator('de_DE') once in" in by_line[37].message

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..analysis import Analysis
+from ..analysis import Analysis, Reached
 from ..catalogue import format_ms
 from ..diagnostics import Diagnostic
 from ..facts import Dotted
 from ..frameworks import Job
-from ..loaders import Fill, LoaderSpot, builds_client, call_text, constant_call, fill, loader_spots, parent_calls
-from ..project import FunctionRef
+from ..loaders import (
+    Fill, LoaderSpot, Receiver, builds, builds_client, cached_properties, call_receiver, call_text, constant_call, fill,
+    loader_spots, method_kind, own_params, parent_calls, parent_reads, property_reads, receiver,
+)
+from ..project import FunctionRef, Hop
 from .. import plans
 from .base import Rule
 
@@ -22,6 +25,16 @@ class CacheFilledInChild(Rule):
     (`_CACHE[key] = build()`). A loader with parameters counts for each distinct call on
     the job's path whose arguments are constants (a literal, a module constant) and that
     the parent does not make; a call with the job's own data has nothing to warm.
+
+    Caches on objects count when the object lives as long as the process: a
+    `functools.cached_property` (or Django's) of an instance made at module level
+    (`SEARCH = SearchService()`) that the job reads, directly (`SEARCH.synonyms`) or in a
+    method it calls on that instance (`self.synonyms`), and the parent never reads; an
+    `lru_cache`/`cache` method called on such an instance, or a `classmethod` /
+    `staticmethod` one called on its class (`Feeds.schema("product-feed")`), with constant
+    arguments. An instance made per job is not reported: a `cached_property` dies with it,
+    and an `lru_cache` method is keyed by `self`, so a fresh instance never hits. Nor is a
+    method reached through `self` of a class the job constructs.
 
     ## Why is this bad?
     The cache lives in the child and dies with it: whatever the first call costs is
@@ -38,8 +51,9 @@ class CacheFilledInChild(Rule):
 
     The cost is estimated from what the loader's body (and the project functions it
     calls) does: the catalogue's figures for library work, a few microseconds for each
-    dict lookup, string or small-file operation. A loader doing only such cheap work
-    (a config lookup, reading one small text file) is below `min-cost-ms` and not
+    dict lookup, string or small-file operation, builtin call (an exception raised on the
+    error path) or env var set. A loader doing only such cheap work (a config lookup,
+    reading or writing one small text file) is below `min-cost-ms` and not
     reported; one calling a library the catalogue does not know, or parsing a data file,
     has an unknown cost and is always reported. When the loader's work is a catalogue
     call FRK106 reports at the call (a YAML load of a constant path), FRK106's finding
@@ -57,16 +71,33 @@ class CacheFilledInChild(Rule):
         return [r for r in rows if parser.parseString(expression)]
     ```
 
+    ```python
+    class SearchService:
+        @cached_property
+        def synonyms(self):
+            with open(SYNONYMS_PATH, "rb") as fh:
+                return pickle.load(fh)
+
+    SEARCH = SearchService()
+
+    @job("default")
+    def reindex_product(product):
+        return SEARCH.synonyms.get(product["title"], [])
+    ```
+
     ## Use instead
     ```python
     # worker.py, before .work()
     from app.grammar import expression_parser
     expression_parser("postgres")  # every work horse inherits the filled cache
+    from app.search import SEARCH
+    SEARCH.synonyms  # fills the cached property before the fork
     ```
 
     ## Fix safety
-    Calling the loader in the parent is safe when it returns plain data; one that builds
-    a client or connection is not reported. The fix writes each constant call with its
+    Calling the loader (or reading the property) in the parent is safe when it returns
+    plain data; one that builds a client, connection or session (a `cached_property`
+    holding a boto3 client included) is not reported. The fix writes each constant call with its
     arguments as literals; where they are constants forklint cannot write (a path
     expression), it says what to call and offers no edit.
 
@@ -76,6 +107,8 @@ class CacheFilledInChild(Rule):
 
     ## References
     - https://docs.python.org/3/library/functools.html#functools.lru_cache
+    - https://docs.python.org/3/library/functools.html#functools.cached_property
+    - https://docs.python.org/3/faq/programming.html#how-do-i-cache-method-calls (an `lru_cache` method is keyed by `self`)
     - https://github.com/posthog/posthog-python/issues/290 (a client built before the fork breaks)
     """
 
@@ -86,46 +119,83 @@ class CacheFilledInChild(Rule):
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         seen: set[str] = set()
+        properties = cached_properties(analysis)
         for job in analysis.reported_jobs():
             parent = analysis.parent(job)
-            for reached in analysis.reached(job):
+            path = analysis.reached(job)
+            job_builds = builds(analysis, [r.function for r in path])
+            for reached in path:
                 fn = reached.function
                 spots = loader_spots(analysis, fn) if fn.qualified not in seen else []
-                calls = self._unwarmed_calls(analysis, job, fn, parent) if spots else None
-                if not calls:
-                    continue
-                seen.add(fn.qualified)
-                if builds_client(analysis, fn) or self._queries_database(analysis, fn):
-                    # A client per child is right; a cached query result is data, and warming
-                    # it in the parent would open a database connection before the fork.
-                    continue
-                filled = fill(analysis, fn)
-                if not analysis.worth_reporting(filled.cost) or self._first_use_reports_it(analysis, fn):
-                    continue
-                # Calling it in the parent fills the loaders it calls too: one root cause.
-                seen.update(analysis.project.reachable(fn))
-                for spot in spots:
-                    yield self._diagnostic(analysis, job, reached, spot, filled, calls, parent)
+                calls = self._unwarmed_calls(analysis, job, fn, parent, job_builds) if spots else None
+                if calls:
+                    yield from self._report(analysis, job, reached, spots, calls, parent, seen)
+            if properties:
+                for reached, calls in self._unwarmed_reads(analysis, path, parent, properties, job_builds):
+                    if reached.function.qualified not in seen:
+                        spot = LoaderSpot("cached property", reached.function.facts.name_pos)
+                        yield from self._report(analysis, job, reached, [spot], calls, parent, seen)
+
+    def _report(self, analysis: Analysis, job: Job, reached: Reached, spots: list[LoaderSpot],
+                calls: list[tuple[str | None, Receiver]], parent, seen: set[str]) -> Iterator[Diagnostic]:
+        fn = reached.function
+        seen.add(fn.qualified)
+        if builds_client(analysis, fn) or self._queries_database(analysis, fn):
+            # A client per child is right; a cached query result is data, and warming
+            # it in the parent would open a database connection before the fork.
+            return
+        filled = fill(analysis, fn)
+        # FRK106 follows calls: it sees a loader's body, never a property's (a read is no call).
+        called = spots[0].kind != "cached property"
+        if not analysis.worth_reporting(filled.cost) or (called and self._first_use_reports_it(analysis, fn)):
+            return
+        # Calling it in the parent fills the loaders it calls too: one root cause.
+        seen.update(analysis.project.reachable(fn))
+        for spot in spots:
+            yield self._diagnostic(analysis, job, reached, spot, filled, calls, parent)
 
     @staticmethod
-    def _unwarmed_calls(analysis: Analysis, job: Job, fn: FunctionRef, parent) -> list[str | None]:
-        """The distinct constant calls of `fn` on the job's path that the parent does not
-        make (`load()` for a loader without parameters), as `call_text` writes them (None:
-        constant, but not as literals a fix could write)."""
-        if not fn.facts.params:
-            return [] if fn.qualified in parent.called_names() else [f"{fn.facts.qualname}()"]
+    def _unwarmed_calls(analysis: Analysis, job: Job, fn: FunctionRef, parent,
+                        job_builds: frozenset[str]) -> list[tuple[str | None, Receiver]]:
+        """The distinct constant calls of `fn` on the job's path, through what lives as long
+        as the process, that the parent does not make (`load()` for a loader without
+        parameters), as `call_text` writes them (None: constant, but not as literals a fix
+        could write), each with what it is called through."""
+        if not own_params(analysis, fn) and method_kind(analysis, fn) == "function":
+            return [] if fn.qualified in parent.called_names() else [(f"{fn.facts.qualname}()", Receiver(fn.module.name, ""))]
         made = parent_calls(analysis, parent, fn)
         if made is None:
             return []  # the parent calls it with arguments forklint cannot read: it may warm these
-        found: dict[str | None, None] = {}
+        found: dict[str | None, Receiver] = {}
         for reached in analysis.reached(job):
             caller = reached.function
             for call, callee in analysis.project.callees(caller):
-                if callee is fn and constant_call(analysis, caller.module, caller, call):
-                    text = call_text(analysis, fn, caller.module, caller, call)
-                    if text not in made:
-                        found[text] = None
-        return list(found)
+                if callee is not fn or not constant_call(analysis, caller.module, caller, call):
+                    continue
+                through = call_receiver(analysis, fn, caller.module, caller, call, job_builds)
+                text = call_text(analysis, fn, caller.module, caller, call, through) if through else None
+                if through is not None and text not in made:
+                    found.setdefault(text, through)
+        return list(found.items())
+
+    @staticmethod
+    def _unwarmed_reads(analysis: Analysis, path: list[Reached], parent, properties: dict[str, FunctionRef],
+                        job_builds: frozenset[str]) -> Iterator[tuple[Reached, list[tuple[str | None, Receiver]]]]:
+        """The cached properties the job reads on a module-level instance and the parent
+        never reads, each reached from where the job reads it (`INDEX.by_sku` to warm)."""
+        warmed: set[str] | None = None
+        done: set[str] = set()
+        for reached in path:
+            reader = reached.function
+            for prop, written, line in property_reads(analysis, reader.module, reader, properties):
+                through = receiver(analysis, prop, reader.module, reader, written, job_builds)
+                if through is None or prop.qualified in done:
+                    continue
+                warmed = parent_reads(analysis, parent, properties) if warmed is None else warmed
+                done.add(prop.qualified)
+                if prop.qualified not in warmed:
+                    name = prop.facts.qualname.rpartition(".")[2]
+                    yield Reached(prop, (*reached.hops, Hop(reader, line))), [(f"{through.prefix}{name}", through)]
 
     @staticmethod
     def _first_use_reports_it(analysis: Analysis, fn: FunctionRef) -> bool:
@@ -155,27 +225,32 @@ class CacheFilledInChild(Rule):
                     return True
         return False
 
-    def _diagnostic(self, analysis: Analysis, job: Job, reached, spot: LoaderSpot, filled: Fill,
-                    calls: list[str | None], parent) -> Diagnostic:
+    def _diagnostic(self, analysis: Analysis, job: Job, reached: Reached, spot: LoaderSpot, filled: Fill,
+                    calls: list[tuple[str | None, Receiver]], parent) -> Diagnostic:
         fn = reached.function
         pos = spot.pos
         cost = f"~{format_ms(filled.cost.saving_ms)} ms estimated" if filled.cost.known else ""
         what = ", ".join(filter(None, [cost, *filled.work]))
         where = parent.places[0].description if parent.known and parent.places else "the worker's parent before the fork"
-        written = [c for c in calls if c is not None]
+        written = [text for text, _ in calls if text is not None]
+        verb = "read" if spot.kind == "cached property" else "call"
         if len(written) == len(calls):
-            advice = f"call {', '.join(written)} once in {where}"
+            advice = f"{verb} {', '.join(written)} once in {where}"
         else:
             advice = f"call {fn.facts.qualname}() with the arguments the job passes once in {where}"
+        shown = fn.facts.qualname if spot.kind == "cached property" else f"{fn.facts.qualname}()"
         message = (
-            f"{spot.kind} {fn.facts.qualname}() is first filled {analysis.how_often(job)}{f' ({what})' if what else ''}, "
+            f"{spot.kind} {shown} is first filled {analysis.how_often(job)}{f' ({what})' if what else ''}, "
             f"on the path of {job.function.facts.qualname} ({analysis.chain_text(reached, pos.line)}); {advice}"
         )
         plan = None
-        if fn.facts.class_name is None and "." not in fn.facts.qualname and len(written) == len(calls):
-            name = fn.facts.qualname
-            plan = plans.in_parent(analysis, job, [f"from {fn.module.name} import {name}", *written],
-                                   f"call {' and '.join(written)} once")
+        top_level = "." not in fn.facts.qualname or all(through.name for _, through in calls)
+        if top_level and len(written) == len(calls):
+            imports = dict.fromkeys(through.import_line if through.name else f"from {fn.module.name} import {fn.facts.qualname}"
+                                    for _, through in calls)
+            statements = written if spot.kind != "cached property" else \
+                [f"{text}  # fills the cached property before the fork" for text in written]
+            plan = plans.in_parent(analysis, job, [*imports, *statements], f"{verb} {' and '.join(written)} once")
         return Diagnostic(
             self.code, self.name, message, fn.module.display, pos.line, pos.col, pos.end_line, pos.end_col,
             job=job.function.qualified, chain=analysis.chain(reached, pos.line), fork_model=job.fork.kind,
