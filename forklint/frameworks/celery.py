@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Mapping as EnvMapping
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
+from weakref import WeakKeyDictionary
 
 from ..facts import Call, Const, Mapping, Val
 from ..project import FunctionRef, Module, Project
@@ -42,7 +43,7 @@ class Celery(Adapter):
     flavours = ("celery",)
 
     def decorator_flavour(self, project: Project, base: str) -> str | None:
-        if base in CELERY_SHARED_TASK or instance_attr(project, base, CELERY_APPS, {"task"}):
+        if base in CELERY_SHARED_TASK or _app_attr(project, base, {"task"}):
             return "celery"
         return None
 
@@ -54,7 +55,7 @@ class Celery(Adapter):
     def call_jobs(self, project: Project, module: Module, fn: FunctionRef | None, call: Call,
                   target: str, models: ForkModels) -> Iterator[CallJob]:
         """`app.send_task("pkg.tasks.name")`, `signature("pkg.tasks.name")`: a task by name."""
-        if instance_attr(project, target, CELERY_APPS, {"send_task", "signature"}):
+        if _app_attr(project, target, {"send_task", "signature"}):
             yield "celery", f"Celery.{target.rpartition('.')[2]}", call.arg(0, "name"), self.fork_model(models, "celery")
         elif target in CELERY_SIGNATURES:
             yield "celery", "signature", call.arg(0, "varies"), self.fork_model(models, "celery")
@@ -83,7 +84,7 @@ class Celery(Adapter):
 
         project = parents.project
         sim = Simulator(project, lambda *_: False)
-        apps = modules_creating(project, CELERY_APPS)
+        apps = modules_creating(project, CELERY_APPS) or list(dict.fromkeys(_configured_apps(project).values()))
         for module in apps:
             sim.load(module.name)
         # The `-A` module: what it runs at import (an app factory) is the parent's. Named by a
@@ -190,7 +191,7 @@ def worker_starts(project: Project) -> list[tuple[Module, FunctionRef | None, Ca
     found = []
     for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call) or ""
-        if target in CELERY_CLI or instance_attr(project, target, CELERY_APPS, {"worker_main"}):
+        if target in CELERY_CLI or _app_attr(project, target, {"worker_main"}):
             found.append((module, fn, call))
     return found
 
@@ -217,9 +218,41 @@ def _binds_app(project: Project, module: Module) -> bool:
             if isinstance(held, tuple) and isinstance(held[1], Call):
                 target = project.call_target(None, held[0], held[1]) or target
             created = target.removesuffix("()")
-            if created in CELERY_APPS or project.is_subclass(created, CELERY_APPS):
+            if created in CELERY_APPS or project.is_subclass(created, CELERY_APPS) or target in _configured_apps(project):
                 return True
     return False
+
+
+def _app_attr(project: Project, target: str, attrs: frozenset[str] | set[str]) -> str | None:
+    """For `APP.attr` where APP is a Celery app (see `_configured_apps`), the attr."""
+    found = instance_attr(project, target, CELERY_APPS, attrs)
+    if found is None:
+        owner, _, attr = target.rpartition(".")
+        if attr in attrs and owner in _configured_apps(project):
+            return attr
+    return found
+
+
+_CONFIGURED: "WeakKeyDictionary[Project, dict[str, Module]]" = WeakKeyDictionary()
+
+
+def _configured_apps(project: Project) -> dict[str, Module]:
+    """Objects of a class chosen at run time (`import_string(setting)(main=...)`) that a
+    module configures at import with `autodiscover_tasks`, Celery's own API: Celery apps,
+    whatever the analysis can say of their class. Keyed by what their name resolves to."""
+    if project not in _CONFIGURED:
+        found: dict[str, Module] = {}
+        for module in project.modules.values():
+            for call in module.facts.calls:
+                owner, _, attr = (project.call_target(None, module, call) or "").rpartition(".")
+                made_by = owner.removesuffix("()")
+                if attr != "autodiscover_tasks" or owner == made_by:
+                    continue
+                if made_by in project.classes and not project.is_subclass(made_by, CELERY_APPS):
+                    continue  # a project class of that name: its own method, not Celery's
+                found.setdefault(owner, module)
+        _CONFIGURED[project] = found
+    return _CONFIGURED[project]
 
 
 def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
@@ -240,7 +273,7 @@ def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
     for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call) or ""
         source: Val | None = None
-        if instance_attr(project, target, CELERY_APPS, {"config_from_object"}):
+        if _app_attr(project, target, {"config_from_object"}):
             source = call.arg(0, "obj")
         elif target in CELERY_APPS or project.is_subclass(target, CELERY_APPS):
             source = call.kwarg("config_source")
@@ -279,7 +312,7 @@ def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
 def _configured_from_django(project: Project) -> bool:
     for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call) or ""
-        if instance_attr(project, target, CELERY_APPS, {"config_from_object"}):
+        if _app_attr(project, target, {"config_from_object"}):
             if (const_str(call.arg(0, "obj")) or "").startswith("django.conf"):
                 return True
     return False

@@ -62,10 +62,14 @@ class CatalogueCallRule(Rule):
             f"{analysis.chain_text(reached, call.pos.line)})"
         )
         pos = call.pos
+        # Where the entry's warm-up is one fixed statement (`get_resolver().reverse_dict`), it
+        # fixes every site at once: one finding per parent. Per-argument first uses (a zone,
+        # a template by name) stay apart.
+        group = f"{analysis.parent_id(job)}: {entry.id}" if entry.kind == "first-use" and entry.warm_up else None
         return Diagnostic(
             self.code, self.name, message, reached.function.module.display, pos.line, pos.col,
             pos.end_line, pos.end_col, job=job.function.qualified, chain=chain, fork_model=job.fork.kind,
-            plan=self.plan(analysis, job, reached, call, entry),
+            plan=self.plan(analysis, job, reached, call, entry), group=group,
         )
 
     def plan(self, analysis: Analysis, job: Job, reached: Reached, call: Call, entry: Entry) -> FixPlan | None:
