@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Literal
 
+from .dynamic_imports import IMPORTERS, computed_imports
 from .facts import Call, Import
 from .frameworks import Job, Launch
 from .frameworks.clis import run_before_command
@@ -227,6 +228,9 @@ class Simulator:
             self.state.fork_via = tuple(self._stack)
             return
         self.state.timeline.append(Step("call", target, module, call, tuple(self._stack)))
+        if target in IMPORTERS:  # `import_module(name)` in a discovery loop
+            for name in computed_imports(self.project, module, fn, call):
+                self.load(name)
         if target == "django.setup" and not self.django_set_up:
             from .frameworks.clis import run_django_setup  # what django.setup() loads and runs
 
