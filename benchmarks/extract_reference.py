@@ -185,6 +185,8 @@ class _Collector(cst.CSTVisitor):
         self._lambdas.pop()
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self._at_module_level() and _is_main_guard(node):
+            return  # the lean walk only counts a `__main__` guard's test
         for side in (node.left, *(target.comparator for target in node.comparisons)):
             if isinstance(side, (cst.SimpleString, cst.ConcatenatedString)):
                 text = side.evaluated_value
@@ -478,6 +480,7 @@ class _Collector(cst.CSTVisitor):
             classes=tuple(classes),
             events=tuple(self.events),
             noqa=tuple(self.noqa),
+            compared=tuple(dict.fromkeys(module.compared)),
         )
 
 

@@ -19,7 +19,7 @@ import re
 from typing import Iterator
 from weakref import WeakKeyDictionary
 
-from .facts import Attr, Call, Const, Dotted, Item, Operation, Val
+from .facts import Attr, Call, Const, Dotted, Item, Operation, Seq, Val
 from .project import FunctionRef, Module, Project
 
 # Calls that import a module named by a string.
@@ -34,7 +34,7 @@ _WALKS: dict[str, bool] = {
     "pkgutil.iter_modules": False, "os.listdir": False, "os.scandir": False, "pathlib.Path().iterdir": False,
 }
 _PATH_JOINS = frozenset({"os.path.join", "pathlib.Path", "pathlib.PurePath"})
-_HOPS = 4  # how many names, calls and defaults a package path is followed through
+_HOPS = 8  # how many names, calls, attributes and defaults a package path is followed through
 _ANY_TAIL = r"\w+"  # a computed last part: one name (`f"app.plugins.{name}"`)
 _ANY_PART = r"[\w.]+"  # a computed part before a constant one: a dotted path (`f"{app}.tasks"`)
 
@@ -66,13 +66,12 @@ def _computed(project: Project, module: Module, fn: FunctionRef | None, call: Ca
     if pattern is not None and _names_a_part(pattern):
         regex = re.compile(_regex(pattern))
         return {m for m in project.modules if regex.fullmatch(m)}
-    if fn is None:
-        return set()
-    walk = _package_walk(project, fn)
+    walk = _package_walk(project, module, fn)
     if walk is None:
         return set()
     root, deep = walk
-    chosen = {part for part in (*fn.facts.compared, *_constant_parts(pattern)) if _selects(part, root)}
+    compared = fn.facts.compared if fn is not None else module.facts.compared
+    chosen = {part for part in (*compared, *_constant_parts(pattern)) if _selects(part, root)}
     found = set()
     for candidate in project.modules:
         if not candidate.startswith(f"{root}."):
@@ -168,22 +167,24 @@ def _selects(literal: str, root: str) -> bool:
 # -- the package a loop walks ----------------------------------------------------------
 
 
-def _package_walk(project: Project, fn: FunctionRef) -> tuple[str, bool] | None:
-    """The project package `fn` (or a project function it calls) lists, and whether it
-    goes down into subpackages."""
-    for walker in (fn, *(callee for _, callee in project.callees(fn))):
-        for call in walker.facts.calls:
-            target = project.call_target(walker, walker.module, call)
+def _package_walk(project: Project, module: Module, fn: FunctionRef | None) -> tuple[str, bool] | None:
+    """The project package `fn` (or a project function it calls; module-level code when
+    None) lists, and whether it goes down into subpackages."""
+    scopes: list[tuple[Module, FunctionRef | None]] = [(module, fn)]
+    scopes += [(callee.module, callee) for _, callee in project.callees(fn)] if fn is not None else []
+    for where, walker in scopes:
+        for call in walker.facts.calls if walker is not None else where.facts.calls:
+            target = project.call_target(walker, where, call)
             deep = _WALKS.get(target or "")
             if deep is None:
                 continue
             if target == "werkzeug.utils.find_modules":
                 recursive = call.arg(2, "recursive")
                 deep = isinstance(recursive, Const) and recursive.value is True
-            where = call.arg(0, "top") or call.kwarg("path") or call.kwarg("import_path")
-            root = _package(project, walker.module, walker, where, 0) if where is not None else None
+            path = call.arg(0, "top") or call.kwarg("path") or call.kwarg("import_path")
+            root = _package(project, where, walker, path, 0) if path is not None else None
             if root is None and isinstance(call.func, (Dotted, Attr)):  # `Path(root).rglob("*.py")`
-                root = _package(project, walker.module, walker, _receiver(call.func), 0)
+                root = _package(project, where, walker, _receiver(call.func), 0)
             if root is not None:
                 return root, deep
     return None
@@ -237,13 +238,19 @@ def _package(project: Project, module: Module, fn: FunctionRef | None, value: Va
         return _package(project, module, fn, value.value, hops + 1)
     if isinstance(value, Item):
         return _package(project, module, fn, value.of, hops + 1)
+    if isinstance(value, Seq):  # `pkgutil.iter_modules([folder])`
+        for item in value.items:
+            found = _package(project, module, fn, item, hops + 1)
+            if found is not None:
+                return found
     return None
 
 
-def _subpackage(project: Project, base: str, parts: tuple[Val, ...]) -> str:
-    """`base` extended by the literal folder names that follow it, while they are packages."""
+def _subpackage(project: Project, base: str, parts: tuple[Val, ...]) -> str | None:
+    """`base` extended by the literal folder names that follow it; None unless each is a
+    project package (a folder of data, or one named at run time, is not a package walk)."""
     for part in parts:
         if not (isinstance(part, Const) and isinstance(part.value, str) and project.module(f"{base}.{part.value}")):
-            break
+            return None
         base = f"{base}.{part.value}"
     return base

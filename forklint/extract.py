@@ -663,6 +663,7 @@ class _Walk:
             classes=tuple(classes),
             events=tuple(self.events),
             noqa=noqa,
+            compared=tuple(dict.fromkeys(module.compared)),
         )
 
 

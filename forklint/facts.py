@@ -239,6 +239,7 @@ class ModuleFacts:
     events: tuple[Event, ...]
     noqa: tuple[tuple[int, tuple[str, ...] | None], ...] = field(default=())
     # (line, codes) for each `# noqa` comment; codes None means a bare `# noqa`
+    compared: tuple[str, ...] = ()  # module-level code's compared literals (see `Function.compared`)
 
 
 @dataclass(frozen=True)
