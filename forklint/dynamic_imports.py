@@ -44,13 +44,13 @@ def computed_imports(project: Project, module: Module, fn: FunctionRef | None, c
     name, or, in a loop, the modules its computed name or its function's package walk
     may name."""
     cache = _CACHE.setdefault(project, {})
-    key = id(call)
+    key = (module.name, id(call))  # equal facts are one object: the same loop in two files
     if key not in cache:
         cache[key] = tuple(sorted(_computed(project, module, fn, call)))
     return cache[key]
 
 
-_CACHE: "WeakKeyDictionary[Project, dict[int, tuple[str, ...]]]" = WeakKeyDictionary()
+_CACHE: "WeakKeyDictionary[Project, dict[tuple[str, int], tuple[str, ...]]]" = WeakKeyDictionary()
 
 
 def _computed(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> set[str]:
