@@ -22,6 +22,7 @@ from forklint.facts import (
     Function,
     Import,
     Item,
+    Lambda,
     Mapping,
     ModuleFacts,
     Operation,
@@ -83,6 +84,8 @@ class _Collector(cst.CSTVisitor):
         self._statement_calls: set[int] = set()  # ids of calls that are whole statements
         self._blocks: list[int] = []  # the blocks we are inside (see `Assign.block`)
         self._block_count = 0
+        self._lambdas: list[int] = []
+        self._lambda_numbers: dict[int, int] = {}
         # Pending definitions, finished in leave_*; keyed by node identity.
         self._pending: dict[int, dict[str, object]] = {}
 
@@ -169,7 +172,27 @@ class _Collector(cst.CSTVisitor):
             return Operation("f", tuple(parts))
         if isinstance(node, cst.NamedExpr):
             return self.value(node.value)
+        if isinstance(node, cst.Lambda):
+            return Lambda(self._lambda_number(node))
         return OTHER
+
+    def _lambda_number(self, node: cst.Lambda) -> int:
+        return self._lambda_numbers.setdefault(id(node), len(self._lambda_numbers) + 1)
+
+    def visit_Lambda_body(self, node: cst.Lambda) -> None:
+        self._lambdas.append(self._lambda_number(node))
+
+    def leave_Lambda_body(self, node: cst.Lambda) -> None:
+        self._lambdas.pop()
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self._at_module_level() and _is_main_guard(node):
+            return  # the lean walk only counts a `__main__` guard's test
+        for side in (node.left, *(target.comparator for target in node.comparisons)):
+            if isinstance(side, (cst.SimpleString, cst.ConcatenatedString)):
+                text = side.evaluated_value
+                if isinstance(text, str):
+                    self.scope.compared.append(text)
 
     def call(self, node: cst.Call) -> Call:
         args: list[Val] = []
@@ -183,7 +206,7 @@ class _Collector(cst.CSTVisitor):
         source = _render(func)
         return Call(func, tuple(args), tuple(kwargs), self.pos(node), source, self.scope.loops > 0,
                     id(node) in self._statement_calls, tuple(self._blocks),
-                    any(arg.star for arg in node.args))
+                    any(arg.star for arg in node.args), self._lambdas[-1] if self._lambdas else 0)
 
     # -- comments --------------------------------------------------------------------
 
@@ -314,6 +337,7 @@ class _Collector(cst.CSTVisitor):
                 annotations=annotations,
                 defaults=defaults,
                 reads=tuple(scope.reads),
+                compared=tuple(dict.fromkeys(scope.compared)),
             )
         )
 
@@ -463,6 +487,7 @@ class _Collector(cst.CSTVisitor):
             events=tuple(self.events),
             noqa=tuple(self.noqa),
             reads=tuple(module.reads),
+            compared=tuple(dict.fromkeys(module.compared)),
         )
 
 

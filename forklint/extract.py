@@ -32,6 +32,7 @@ from .facts import (
     Function,
     Import,
     Item,
+    Lambda,
     Mapping,
     ModuleFacts,
     Operation,
@@ -105,6 +106,7 @@ class _Scope:
     global_names: list[str] = field(default_factory=list)
     local_defs: list[str] = field(default_factory=list)
     lazy_globals: list[tuple[str, Pos]] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     loops: int = 0  # how many loops (or comprehensions) of this scope we are inside
@@ -139,6 +141,8 @@ class _Walk:
         self._statement_calls: set[int] = set()  # ids of calls that are whole statements
         self._blocks: list[int] = []  # the blocks we are inside (see `Assign.block`)
         self._block_count = 0
+        self._lambdas: list[int] = []  # the lambdas whose bodies we are inside, innermost last
+        self._lambda_numbers: dict[int, int] = {}  # lambda node id → its number
         # Source-order numbers of the kept nodes, by node identity, and how many of
         # each kind were reached; the positions waiting for them.
         self._ordinals: dict[int, int] = {}
@@ -170,6 +174,8 @@ class _Walk:
             cst.If: self._on_if,  # type: ignore[dict-item]
             cst.Try: self._on_try,  # type: ignore[dict-item]
             cst.FunctionDef: self._on_function,  # type: ignore[dict-item]
+            cst.Lambda: self._on_lambda,  # type: ignore[dict-item]
+            cst.Comparison: self._on_comparison,  # type: ignore[dict-item]
             cst.ClassDef: self._on_class,  # type: ignore[dict-item]
         }
 
@@ -325,6 +331,8 @@ class _Walk:
             return Operation("f", tuple(parts))
         if kind is cst.NamedExpr:
             return self.value(node.value)  # type: ignore[union-attr]
+        if kind is cst.Lambda:
+            return Lambda(self._lambda_number(node))  # type: ignore[arg-type]
         return OTHER
 
     def call(self, node: cst.Call) -> Call:
@@ -339,7 +347,7 @@ class _Walk:
         source = _render(func)
         return Call(func, tuple(args), tuple(kwargs), self.pos(Anchor.CALL, node), source, self.scope.loops > 0,
                     id(node) in self._statement_calls, tuple(self._blocks),
-                    any(arg.star for arg in node.args))
+                    any(arg.star for arg in node.args), self._lambdas[-1] if self._lambdas else 0)
 
     # -- calls -------------------------------------------------------------------------
 
@@ -356,6 +364,28 @@ class _Walk:
             self._statement_calls.add(id(node.value))
         else:
             self.scope.reads.extend(self.value(part) for part in _read_parts(node.value))
+        self.children(node)
+
+    # -- lambdas and comparisons -----------------------------------------------------
+
+    def _lambda_number(self, node: cst.Lambda) -> int:
+        number = self._lambda_numbers.get(id(node))
+        if number is None:
+            number = self._lambda_numbers[id(node)] = len(self._lambda_numbers) + 1
+        return number
+
+    def _on_lambda(self, node: cst.Lambda) -> None:
+        self.walk(node.params)  # defaults run where the lambda is written
+        self._lambdas.append(self._lambda_number(node))
+        self.walk(node.body)
+        self._lambdas.pop()
+
+    def _on_comparison(self, node: cst.Comparison) -> None:
+        for side in (node.left, *(target.comparator for target in node.comparisons)):
+            if type(side) is cst.SimpleString or type(side) is cst.ConcatenatedString:
+                text = _string_value(side)  # type: ignore[arg-type]
+                if isinstance(text, str):
+                    self.scope.compared.append(text)
         self.children(node)
 
     # -- imports ---------------------------------------------------------------------
@@ -483,6 +513,7 @@ class _Walk:
                 annotations=annotations,
                 defaults=defaults,
                 reads=tuple(scope.reads),
+                compared=tuple(dict.fromkeys(scope.compared)),
             )
         )
 
@@ -639,6 +670,7 @@ class _Walk:
             events=tuple(self.events),
             noqa=noqa,
             reads=tuple(module.reads),
+            compared=tuple(dict.fromkeys(module.compared)),
         )
 
 

@@ -64,6 +64,9 @@ class Call:
     statement: bool = False  # the whole of an expression statement: `configure_mappers()`
     block: tuple[int, ...] = ()  # the nested blocks it sits in (see `Assign.block`)
     starred: bool = False  # passes `*args` or `**kwargs`: positions are not known
+    # The lambda whose body holds it (its `Lambda.number`), 0 when none: such a call runs
+    # when the lambda is called, not where it is written.
+    in_lambda: int = 0
 
     def kwarg(self, name: str) -> "Val | None":
         for key, value in self.kwargs:
@@ -111,11 +114,19 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Lambda:
+    """A lambda expression; `number` (unique in its file, from 1) names the calls of its
+    body (`Call.in_lambda`)."""
+
+    number: int
+
+
+@dataclass(frozen=True)
 class Other:
     """Anything the analysis does not look into."""
 
 
-Val = Union[Dotted, Const, Seq, Mapping, Call, Attr, Item, Either, Operation, Other]
+Val = Union[Dotted, Const, Seq, Mapping, Call, Attr, Item, Either, Operation, Lambda, Other]
 OTHER = Other()
 
 
@@ -189,6 +200,9 @@ class Function:
     annotations: tuple[tuple[str, Val], ...] = ()  # parameter → its annotation
     defaults: tuple[tuple[str, Val], ...] = ()  # parameter → its default value
     reads: tuple[Val, ...] = ()  # attributes read outside calls, assignments, returns: `SEARCH.synonyms` alone, `if k in SEARCH.index:`
+    # String literals its body compares with `==`, `!=`, `in`, `not in`: what a discovery
+    # loop keeps of the names it walks (`segments[-1] == "blueprint"`).
+    compared: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +241,7 @@ class ModuleFacts:
     noqa: tuple[tuple[int, tuple[str, ...] | None], ...] = field(default=())
     # (line, codes) for each `# noqa` comment; codes None means a bare `# noqa`
     reads: tuple[Val, ...] = ()  # module-level attributes read outside calls and assignments (see `Function.reads`)
+    compared: tuple[str, ...] = ()  # module-level code's compared literals (see `Function.compared`)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ from typing import Callable, Hashable, Literal
 
 from . import entry_points
 from .entry_points import LOADERS as ENTRY_POINT_LOADERS
+from .dynamic_imports import IMPORTERS, computed_imports
 from .facts import Call, Import
 from .frameworks import Job, Launch
 from .frameworks.clis import run_before_command
 from .installed import installed
 from .project import FunctionRef, Module, Project
+from .signals import Receiver, connected, decorated, deferred_lambdas, sent
 
 _MAX_CALL_DEPTH = 25
 
@@ -171,6 +173,8 @@ class Simulator:
         self._started: set[str] = set()
         self._stack: list[Frame] = []  # project calls being run, since the current module's import
         self.django_set_up = False  # run_django_setup ran: a later django.setup() is a no-op
+        self.receivers: dict[str, list[Receiver]] = {}  # signal → receivers connected so far
+        self._sending: set[str] = set()  # signals whose receivers are running (a send in one is cut)
 
     def load(self, name: str, as_main: bool = False) -> None:
         saved, self._stack = self._stack, []  # an import's module-level code is its own
@@ -193,12 +197,15 @@ class Simulator:
             return
         self.state.modules.append(module.name)
         facts = module.facts
+        deferred = deferred_lambdas(facts.calls)
         for event in facts.events:
             if self.forked:
                 return
             if event.main_only and not as_main:
                 continue
-            if event.kind == "import":
+            if event.kind == "def":
+                self._connect_decorated(module, event.name)
+            elif event.kind == "import":
                 self._import(module, facts.imports[event.index])
             elif event.kind == "class":
                 # Its body runs first (`datamodel = SQLAInterface(Model)`), then the class exists.
@@ -206,7 +213,7 @@ class Simulator:
                 for call in body.facts.calls if body is not None else ():
                     self._call(module, None, call)
                 self.state.timeline.append(Step("class", f"{module.name}.{event.name}", module))
-            elif event.kind == "call":
+            elif event.kind == "call" and facts.calls[event.index].in_lambda not in deferred:
                 self._call(module, None, facts.calls[event.index])
 
     def run(self, fn: FunctionRef, until_line: int | None = None) -> None:
@@ -214,8 +221,9 @@ class Simulator:
         if fn.qualified in self._running or len(self._running) >= _MAX_CALL_DEPTH:
             return
         self._running.append(fn.qualified)
+        deferred = deferred_lambdas(fn.facts.calls)  # receivers: they run where the signal is sent
         steps: list[tuple[int, int, Import | Call]] = [(i.pos.line, i.pos.col, i) for i in fn.facts.imports]
-        steps += [(c.pos.line, c.pos.col, c) for c in fn.facts.calls]
+        steps += [(c.pos.line, c.pos.col, c) for c in fn.facts.calls if c.in_lambda not in deferred]
         for line, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
             if self.forked or (until_line is not None and line >= until_line):
                 break
@@ -245,6 +253,14 @@ class Simulator:
         self.state.timeline.append(Step("call", target, module, call, tuple(self._stack), fn))
         if target in ENTRY_POINT_LOADERS:
             self._load_plugins(module, fn, call, target)
+        if target in IMPORTERS:  # `import_module(name)` in a discovery loop
+            for name in computed_imports(self.project, module, fn, call):
+                self.load(name)
+        link = connected(self.project, module, fn, call)
+        if link is not None:
+            self.receivers.setdefault(link[0], []).append(link[1])
+        for signal in sent(self.project, module, fn, call, target):
+            self._send(signal, module, call)
         if target == "django.setup" and not self.django_set_up:
             from .frameworks.clis import run_django_setup  # what django.setup() loads and runs
 
@@ -269,6 +285,36 @@ class Simulator:
             side.load(name)
         self.state.plugin_modules.update(side.state.modules)
         self.state.plugin_external.update(side.state.external)
+
+
+    def _connect_decorated(self, module: Module, qualname: str) -> None:
+        """A module-level `def` decorated `@SIGNAL.connect`: connected as it is defined."""
+        fn = self.project.functions.get(f"{module.name}.{qualname}")
+        if fn is not None and fn.facts.decorators:
+            for signal in decorated(self.project, fn):
+                self.receivers.setdefault(signal, []).append(Receiver(fn.module, fn))
+
+    def _send(self, signal: str, module: Module, call: Call) -> None:
+        """Run the receivers connected to `signal` so far, as its send does."""
+        if signal in self._sending:
+            return
+        self._sending.add(signal)
+        for receiver in list(self.receivers.get(signal, ())):
+            if self.forked:
+                break
+            holder = receiver.holder
+            if holder is not None:
+                self._stack.append(Frame(module, call, holder))
+            if receiver.lambda_number == 0 and holder is not None:
+                self.run(holder)
+            else:  # a lambda: the calls of its body
+                calls = holder.facts.calls if holder is not None else receiver.module.facts.calls
+                for inner in calls:
+                    if inner.in_lambda == receiver.lambda_number and not self.forked:
+                        self._call(receiver.module, holder, inner)
+            if holder is not None:
+                self._stack.pop()
+        self._sending.discard(signal)
 
 
 def enclosing(project: Project, module: Module, call: Call) -> FunctionRef | None:

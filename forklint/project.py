@@ -574,6 +574,11 @@ class Project:
             if where:
                 found.setdefault(where, []).extend(c for c in classes if c not in found.get(where, []))
 
+    def variable(self, module: Module, name: str) -> str | None:
+        """The module-level variable a dotted name used in `module` refers to, by where it
+        is held rather than what it holds: `signals.app_created` → `pkg.signals.app_created`."""
+        return self._location(module, name)
+
     def _location(self, module: Module, name: str) -> str | None:
         """The module-level variable a dotted name refers to: `registry.PARSERS` → `pkg.registry.PARSERS`."""
         head, _, rest = name.partition(".")

@@ -74,6 +74,10 @@ SHAPES = {
     ),
     "loops and blocks": "while w():\n    if x: y = f()\n    else:\n        y = g()\nelse:\n    h()\n",
     "lambda and call chains": "x = (lambda a=f(): g(a))()\ny = q()(r())[0](s())\nz = (t)(u)\n",
+    "lambdas passed on, compared literals": (
+        "def f(s):\n    if s[-1] == 'x' or 'y' in s:\n        sig.connect(lambda n=g(): h(n == 'z'), weak=False)\n"
+        "    return sorted(s, key=lambda v: k(lambda: m(v)))\n"
+    ),
     "parenthesised": "x = (f())\n(y) = ((g)())\nif (a is None): pass\n",
     "semicolons and suites": "import a; import b as c; from .d import (e, f as g)\nif x: h(); i = 1\n",
     "match statements": "match f():\n    case {'a': b} if g(b):\n        h()\n    case C(d=e):\n        i = e\n",
