@@ -229,8 +229,8 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
     projects: dict[Path, ProjectFiles] = {}
     anchors = sorted({default_root(p) for p in paths if p.exists()}, key=lambda a: len(a.parts))
 
-    def project_for(path: Path) -> ProjectFiles:
-        path = resolved(path)
+    def project_for(path: Path, real: bool = False) -> ProjectFiles:
+        path = path if real else resolved(path)
         folder = path if path.is_dir() else path.parent
         root = tree.marked_folder(folder)
         if root is None:
@@ -245,9 +245,11 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
 
     for given in paths:
         if given.is_dir():
+            real = _is_real(given)
             for file in _walk(given, project_for, tree):
-                project = project_for(file)
-                project.targets.add(resolved(file))
+                file = _real_below(file, real)
+                project = project_for(file, real=True)
+                project.targets.add(file)
         elif given.exists() or given.is_symlink():
             project = project_for(given)
             if force_exclude and is_skipped(given, project.config, tree):
@@ -257,11 +259,24 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
             raise FileNotFoundError(given)
     checked = [p for p in projects.values() if p.targets]
     for project in checked:
-        context = {resolved(f) for f in _walk(project.root, project_for, tree, only=project)}
+        real = _is_real(project.root)
+        context = {_real_below(f, real) for f in _walk(project.root, project_for, tree, only=project)}
         project.files = sorted(context | project.targets)
     for project in checked:
         project.warnings = list(tree.warnings)
     return sorted(checked, key=lambda p: str(p.root))
+
+
+def _is_real(folder: Path) -> bool:
+    """Is `folder` its own resolved path (absolute, no symlink on the way)?"""
+    return folder.is_absolute() and resolved(folder) == folder
+
+
+def _real_below(file: Path, real_top: bool) -> Path:
+    """`resolved(file)` for a file a walk of `top` met. The walk follows no folder
+    symlink, so below a real top only the file itself may be a link: one lstat instead
+    of `realpath`'s one per folder (765 files of a 1,000-file project: 0.05 s of CPU)."""
+    return file if real_top and not os.path.islink(file) else resolved(file)
 
 
 # Folders the default excludes skip as build output; one holding `__init__.py` is a package
@@ -306,17 +321,19 @@ def _walk(top: Path, project_for, tree: _Tree, only: ProjectFiles | None = None)
                 yield file
 
 
-def module_names(file: Path, root: Path) -> list[str]:
+def module_names(file: Path, root: Path, packages: dict[Path, bool] | None = None) -> list[str]:
     """Names a file's module can be imported as, canonical first.
 
     A file inside packages (folders with `__init__.py`) is named from the first folder
     that is not a package. When that folder is not the project root (or its `src/`),
     the name from the root is canonical (a namespace package) and the short name is
-    kept as an alias (a script importing its neighbours).
+    kept as an alias (a script importing its neighbours). `packages` remembers, for one
+    run, which folders are packages: every file of a folder asks the same.
     """
+    packages = {} if packages is None else packages
     parts = [file.stem] if file.stem != "__init__" else []
     folder = file.parent
-    while (folder / "__init__.py").exists() and folder != root.parent:
+    while _is_package(folder, packages) and folder != root.parent:
         parts.insert(0, folder.name)
         folder = folder.parent
     short = ".".join(parts)
@@ -337,3 +354,9 @@ def module_names(file: Path, root: Path) -> list[str]:
         else:
             names.append(short)
     return names
+
+
+def _is_package(folder: Path, packages: dict[Path, bool]) -> bool:
+    if folder not in packages:
+        packages[folder] = (folder / "__init__.py").exists()
+    return packages[folder]

@@ -157,7 +157,7 @@ def all_facts(
     items: list[tuple[str, bytes]] = []
     with no_collections():
         for path in paths:
-            source = sources.overrides.get(resolved(path))
+            source = sources.overrides.get(resolved(path)) if sources.overrides else None
             if source is None:
                 source = read_source(path)
             if isinstance(source, ParseError):
@@ -198,9 +198,10 @@ def link_project(
         facts_by_path = all_facts(files.files, sources, cache, config.max_file_size_kb * 1024)
         keep_out_of_sight()
     parsed: list[tuple[list[str], ModuleFacts, str]] = []
+    packages: dict[Path, bool] = {}
     for path in files.files:
         facts = facts_by_path[path]
-        names = module_names(path, files.root) if not isinstance(facts, ParseError) else None
+        names = module_names(path, files.root, packages) if not isinstance(facts, ParseError) else None
         if names:
             parsed.append((names, facts, display_path(path)))  # type: ignore[arg-type]
     return Project(files.root, config, parsed), facts_by_path

@@ -151,6 +151,7 @@ class _Walk:
         # Assignment targets that are numbered when the walk reaches them, so that a
         # walrus nested in a target (`a[(i := 0)], b = ...`) keeps source order.
         self._targets: set[int] = set()
+        self._calls: dict[tuple[int, bool, int, int, int], Call] = {}  # see `call`
         self._handlers: dict[type, Callable[[cst.CSTNode], None]] = {
             cst.Call: self._on_call,  # type: ignore[dict-item]
             cst.Name: self._on_name,  # type: ignore[dict-item]
@@ -336,6 +337,15 @@ class _Walk:
         return OTHER
 
     def call(self, node: cst.Call) -> Call:
+        # A call nested in another (`f(g(x))`) or assigned (`x = g()`) is built as a value
+        # of the outer fact, then again when the walk reaches it: with the same context,
+        # the same `Call` (one object, one position to place, nothing for `shared`).
+        in_loop = self.scope.loops > 0
+        lambda_ = self._lambdas[-1] if self._lambdas else 0
+        key = (id(node), in_loop, len(self.scopes), self._blocks[-1] if self._blocks else 0, lambda_)
+        built = self._calls.get(key)
+        if built is not None:
+            return built
         args: list[Val] = []
         kwargs: list[tuple[str, Val]] = []
         for arg in node.args:
@@ -345,9 +355,10 @@ class _Walk:
                 args.append(self.value(arg.value))
         func = self.value(node.func)
         source = _render(func)
-        return Call(func, tuple(args), tuple(kwargs), self.pos(Anchor.CALL, node), source, self.scope.loops > 0,
-                    id(node) in self._statement_calls, tuple(self._blocks),
-                    any(arg.star for arg in node.args), self._lambdas[-1] if self._lambdas else 0)
+        built = self._calls[key] = Call(
+            func, tuple(args), tuple(kwargs), self.pos(Anchor.CALL, node), source, in_loop,
+            id(node) in self._statement_calls, tuple(self._blocks), any(arg.star for arg in node.args), lambda_)
+        return built
 
     # -- calls -------------------------------------------------------------------------
 

@@ -46,12 +46,12 @@ def _toolchain() -> str:
 
 
 _T = TypeVar("_T")
-_FIELDS: dict[type, tuple[str, ...]] = {}  # a facts class's field names, in order
+_FIELDS: dict[type, tuple[str, ...] | None] = {}  # a facts class's field names, in order; None: not facts
 
 
 def shared(facts: _T) -> _T:
-    """`facts` with each value held once: equal parts (`Dotted("self")`, a `Pos`, a
-    name) become one object.
+    """`facts`, fresh from the extractor, with each value held once: equal parts
+    (`Dotted("self")`, a `Pos`, a name) become one object.
 
     Facts are frozen values, so equal parts are interchangeable. A file's facts repeat
     most of theirs (netbox: 1.8 M objects over 765 files): held once, they unpickle in
@@ -59,35 +59,42 @@ def shared(facts: _T) -> _T:
     memory. Applied to every parse, cached or not, so a cold run and a warm one see
     the same objects. A part is keyed by its type and its (already shared) fields'
     identities, so each is hashed once; 1 and True, 0.0 and -0.0 stay apart.
+
+    The extractor's values belong to this one file and nobody holds them yet: each is
+    visited once (by identity), its fields are replaced by their shared forms in place
+    and the first of equal values is kept, rather than every value being rebuilt (40 %
+    less time: this ran at a third of the parse's cost on a cold run).
     """
     memo: dict[object, object] = {}
+    strings: dict[str, str] = {}
+    ints: dict[int, int] = {}
+    done: dict[int, object] = {}  # id of a part visited (alive to the end) -> its shared form
+    fields_of = _FIELDS
 
     def share(value: object) -> object:
         kind = type(value)
-        if kind is str or kind is int:
-            return memo.setdefault((kind, value), value)
+        if kind is str:
+            return strings.setdefault(value, value)  # type: ignore[arg-type]
+        if kind is int:
+            return ints.setdefault(value, value)  # type: ignore[arg-type]
+        found = done.get(id(value))
+        if found is not None:
+            return found
         if kind is tuple:
-            items = tuple(map(share, value))  # type: ignore[call-overload]
-            return memo.setdefault((tuple, *map(id, items)), items)
-        names = _FIELDS.get(kind)
-        if names is None:
-            if not dataclasses.is_dataclass(value):
-                return value  # None, bool, float, bytes: small or singletons
-            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-        held = getattr(value, "__dict__", None)
-        if held is not None:
-            fields = [share(held[name]) for name in names]
-        else:  # __slots__
-            fields = [share(getattr(value, name)) for name in names]
-        key = (kind, *map(id, fields))
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = object.__new__(kind)
-            if held is not None:
-                found.__dict__.update(zip(names, fields))
-            else:
-                for name, field in zip(names, fields):
-                    object.__setattr__(found, name, field)
+            items = tuple([share(item) for item in value])  # type: ignore[attr-defined]
+            found = memo.setdefault((tuple, *map(id, items)), items)
+        else:
+            names = fields_of.get(kind)
+            if names is None:
+                if kind in fields_of or not dataclasses.is_dataclass(value):
+                    fields_of[kind] = None
+                    return value  # None, bool, float, bytes: small or singletons
+                names = fields_of[kind] = tuple(f.name for f in dataclasses.fields(value))
+            held = value.__dict__  # facts classes have no __slots__
+            for name in names:
+                held[name] = share(held[name])
+            found = memo.setdefault((kind, *[id(held[name]) for name in names]), value)
+        done[id(value)] = found
         return found
 
     try:

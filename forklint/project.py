@@ -117,6 +117,7 @@ class Project:
         self._read_registries: dict[str, list[str]] = {}
         self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
         self._instances: dict[str, list[str]] | None = None
+        self._every_call: list[tuple[Module, FunctionRef | None, Call]] | None = None
 
     # -- indexing --------------------------------------------------------------------
 
@@ -733,16 +734,19 @@ class Project:
 
     def call_target(self, fn: FunctionRef | None, module: Module, call: Call) -> str | None:
         """What a call calls (the first, where it may call several)."""
-        found = self.call_targets(fn, module, call)
+        found = self._call_targets.get(id(call))  # (the scans of every call ask here: ~200 k times)
+        if found is None:
+            found = self.call_targets(fn, module, call)
         return found[0] if found else None
 
     def call_targets(self, fn: FunctionRef | None, module: Module, call: Call) -> tuple[str, ...]:
         """Everything a call may call. Rules and framework scans ask for the same calls
         again and again, so the answer is kept per call site."""
         key = id(call)  # a call site's facts live as long as the project
-        if key not in self._call_targets:
-            self._call_targets[key] = self.resolve_all(module, fn.facts if fn else None, call.func, call)
-        return self._call_targets[key]
+        found = self._call_targets.get(key)
+        if found is None:
+            found = self._call_targets[key] = self.resolve_all(module, fn.facts if fn else None, call.func, call)
+        return found
 
     def callees(self, fn: FunctionRef) -> list[tuple[Call, FunctionRef]]:
         """The project functions `fn` calls, with the call site (constructors → __init__)."""
@@ -864,6 +868,14 @@ class Project:
 
     def iter_functions(self) -> Iterator[FunctionRef]:
         return iter(self.functions.values())
+
+    def every_call(self) -> list[tuple[Module, FunctionRef | None, Call]]:
+        """Every call of the project: (its module, the function holding it or None, the
+        call), module-level calls first. Listed once: a dozen framework scans read it."""
+        if self._every_call is None:
+            self._every_call = [(module, None, call) for module in self.modules.values() for call in module.facts.calls]
+            self._every_call += [(fn.module, fn, call) for fn in self.functions.values() for call in fn.facts.calls]
+        return self._every_call
 
     def dotted_function(self, dotted: str) -> FunctionRef | None:
         """A function named by a dotted string, as RQ resolves `'pkg.mod.func'`."""

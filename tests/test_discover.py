@@ -292,3 +292,18 @@ def test_exclude_globs_match_as_fnmatch_does_on_the_path_or_the_name(exclude_tes
     for relative in paths:
         expected = any(fnmatch(relative, p) or fnmatch(Path(relative).name, p) for p in patterns)
         assert is_excluded(tmp_path / relative, config) == expected, relative
+
+
+def test_a_walked_file_that_is_a_symlink_is_resolved(tmp_path: Path) -> None:
+    """Below a real root the walk follows no folder link, so only a file itself may be a
+    link: it is read as its target, like a file named on the command line."""
+    root = tmp_path / "app"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0"\n')
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "lib").mkdir()
+    (root / "lib" / "real.py").write_text("x = 1\n")
+    (root / "pkg" / "linked.py").symlink_to(root / "lib" / "real.py")
+    (project,) = discover([root])
+    assert project.files == [root / "lib" / "real.py", root / "pkg" / "__init__.py"]
+    assert project.targets == set(project.files)

@@ -194,14 +194,9 @@ def instance_attr(project: Project, target: str, classes: frozenset[str], attrs:
     return None
 
 
-def all_calls(project: Project) -> Iterator[tuple[Module, FunctionRef | None, Call]]:
+def all_calls(project: Project) -> list[tuple[Module, FunctionRef | None, Call]]:
     """Every call of the project: (its module, the function holding it or None, the call)."""
-    for module in project.modules.values():
-        for call in module.facts.calls:
-            yield module, None, call
-    for fn in project.iter_functions():
-        for call in fn.facts.calls:
-            yield fn.module, fn, call
+    return project.every_call()
 
 
 def modules_creating(project: Project, classes: frozenset[str]) -> list[Module]:
