@@ -55,11 +55,14 @@ class Frame:
         return self.module.name == other.module.name and self.call.pos == other.call.pos
 
 
+StepKind = Literal["class", "call"]
+
+
 @dataclass(frozen=True)
 class Step:
     """Something the parent did: defined a class or made a call, and where."""
 
-    kind: str  # "class" | "call"
+    kind: StepKind
     name: str  # qualified class name, or the call's resolved target
     module: Module
     call: Call | None = None
