@@ -274,7 +274,7 @@ class Project:
             elif target == "getattr" and len(call.args) >= 2 and _is_str(call.args[1]):
                 base = self._things(module, scope, call.args[0], at, depth + 1)
                 found += self._finish(self._attr_step(base, call.args[1].value, depth), depth)  # type: ignore[union-attr]
-            elif target == "getattr" and len(call.args) >= 2 and (pattern := _name_pattern(call.args[1])):
+            elif target == "getattr" and len(call.args) >= 2 and (pattern := _prefix_and_suffix(call.args[1])):
                 # `getattr(chats, f"send_to_{channel}")`: any member of a project module whose
                 # name fits the pattern, and nothing else.
                 base = self._things(module, scope, call.args[0], at, depth + 1)
@@ -931,7 +931,7 @@ def _is_str(value: Val) -> bool:
     return isinstance(value, Const) and isinstance(value.value, str)
 
 
-def _name_pattern(value: Val) -> tuple[str, str] | None:
+def _prefix_and_suffix(value: Val) -> tuple[str, str] | None:
     """`f"send_to_{channel}"`: the constant prefix and suffix a computed name is built
     with, or None when it has no constant prefix (an f-string that may name anything)."""
     if not (isinstance(value, Operation) and value.op == "f" and len(value.operands) > 1):
