@@ -341,38 +341,58 @@ class Analysis:
 
     # -- locals no child reaches -----------------------------------------------------------
 
-    def private_receiver(self, module: Module, fn: FunctionRef | None, call: Call) -> bool:
+    def private_receiver(self, module: Module, fn: FunctionRef | None, call: Call, makers: tuple[str, ...]) -> bool:
         """Is the receiver of `call` (`engine` of `engine.connect()`) an object only this
-        function holds? A local built here by a library's constructor (not a project
-        factory, which may hand out shared state), never a parameter or a global, that
-        the function neither passes on, stores, nor returns, and no function nested in
-        it (a closure a child may run) names. No child can reach it after a fork."""
+        function holds, and is what the call returns kept here too? The receiver: a local
+        made here by one of `makers` (a library constructor, not a factory that may hand
+        out a shared pool), never a parameter or a global, that the function neither
+        passes on, stores, nor returns, and that no function nested in it (a closure a
+        child may run) names. Then no child can reach the pool or the connection after a
+        fork."""
         if fn is None:
             return False  # module-level: every child's code may use it
+        facts = fn.facts
+        if not self._kept_here(module, fn, call):
+            return False
         func = call.func
         if isinstance(func, Attr):  # `create_engine(url).connect()`: a temporary nobody else holds
-            return isinstance(func.value, Call) and self._fresh(module, fn, func.value)
+            return isinstance(func.value, Call) and self._made_by(module, fn, func.value, makers)
         if not isinstance(func, Dotted) or func.name.count(".") != 1:
             return False
         name = func.name.partition(".")[0]
-        facts = fn.facts
         if name in facts.params or name in facts.global_names:
             return False
         assigned = [a.value for a in facts.assigns if a.target == name]
-        if not assigned or not all(isinstance(v, Call) and self._fresh(module, fn, v) for v in assigned):
+        if not assigned or not all(isinstance(v, Call) and self._made_by(module, fn, v, makers) for v in assigned):
             return False
+        return not self._escapes(module, fn, name)
+
+    def _kept_here(self, module: Module, fn: FunctionRef, call: Call) -> bool:
+        """Is the result of `call` dropped, or held by a local that does not escape?"""
+        facts = fn.facts
+        if any(r is call or _contains(r, call) for r in facts.returns):
+            return False
+        for assign in facts.assigns:
+            if assign.value is call or _contains(assign.value, call):
+                target = assign.target
+                if "." in target or target in facts.global_names or self._escapes(module, fn, target):
+                    return False
+        return not any(c is not call and _contains(c, call) for c in facts.calls)  # passed on
+
+    def _escapes(self, module: Module, fn: FunctionRef, name: str) -> bool:
+        """Does the local `name` leave the function: passed on, stored, returned, or named
+        by a nested function?"""
+        facts = fn.facts
         values = [*facts.calls, *(a.value for a in facts.assigns), *facts.returns]
         if any(_names(value, name, calls=False) for value in values):
-            return False  # passed on, stored or returned
+            return True
         nested = [f for f in module.facts.functions if f.qualname.startswith(f"{facts.qualname}.")]
-        return not any(_names(value, name, calls=True) for inner in nested
-                       for value in (*inner.calls, *(a.value for a in inner.assigns), *inner.returns))
+        return any(_names(value, name, calls=True) for inner in nested
+                   for value in (*inner.calls, *(a.value for a in inner.assigns), *inner.returns))
 
-    def _fresh(self, module: Module, fn: FunctionRef, call: Call) -> bool:
-        """A new object: a call of a library function or class (a project factory may
-        return a module-level object)."""
-        target = self.project.resolve(module, fn.facts, call.func)
-        return target is not None and self.project.module_of(target) is None
+    def _made_by(self, module: Module, fn: FunctionRef, call: Call, makers: tuple[str, ...]) -> bool:
+        """Is `call` one of the constructors that make a new, private object?"""
+        return self.project.resolve(module, fn.facts, call.func) in makers
 
     def import_cost(self, module: str) -> Cost:
         """What importing third-party `module` costs a child whose parent never imported it:
@@ -454,6 +474,23 @@ class Analysis:
             job=fn.qualified, chain=chain, fork_model=job.fork.kind,
             noqa_lines=tuple(range(fn.facts.pos.line, pos.line)), plan=plan, group=group,
         )
+
+
+def _contains(value: Val, call: Call) -> bool:
+    """Is `call` (that very fact) a part of `value`: an argument, an operand, an item?"""
+    if value is call:
+        return True
+    if isinstance(value, Call):
+        return any(_contains(part, call) for part in (value.func, *value.args, *(v for _, v in value.kwargs)))
+    if isinstance(value, (Attr, Item)):
+        return _contains(value.value if isinstance(value, Attr) else value.of, call)
+    if isinstance(value, (Seq, Either)):
+        return any(_contains(item, call) for item in (value.items if isinstance(value, Seq) else value.options))
+    if isinstance(value, Mapping):
+        return any(_contains(item, call) for item in (*(v for _, v in value.items), *value.others))
+    if isinstance(value, Operation):
+        return any(_contains(item, call) for item in value.operands)
+    return False
 
 
 def _names(value: Val, name: str, calls: bool) -> bool:

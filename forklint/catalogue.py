@@ -55,8 +55,9 @@ class Entry:
     hoist_name: str | None = None  # the hoisted constant's suffix: `CLASSIFY_TICKET_TOKENIZER`
     closed_by: tuple[str, ...] = ()  # FRK901: calls that close it all, when the parent makes one after it
     # FRK901: a connection checked out of a pool its receiver owns (`engine.connect()`):
-    # harmless where the receiver is a fresh local object no child can reach.
-    harmless_when_local: bool = False
+    # harmless where the receiver is a local that one of these constructors made and no
+    # child can reach.
+    harmless_when_local: tuple[str, ...] = ()
     # Literal argument values for which the call takes a fast path and does none of the
     # work: `pytz.timezone("UTC")` returns a singleton. Each is (argument, values).
     no_work_when: tuple[tuple[int | str | tuple[int, str], tuple[object, ...]], ...] = ()
@@ -214,8 +215,9 @@ def _entry(source: str, raw: object) -> Entry:
     check(isinstance(imports, list) and all(isinstance(i, str) for i in imports), "warm-up-imports must be a list of strings")
     closed_by = raw.get("closed-by", [])
     check(isinstance(closed_by, list) and all(isinstance(c, str) for c in closed_by), "closed-by must be a list of strings")
-    when_local = raw.get("harmless-when-local", False)
-    check(isinstance(when_local, bool), "harmless-when-local must be true or false")
+    when_local = raw.get("harmless-when-local", [])
+    check(isinstance(when_local, list) and all(isinstance(c, str) for c in when_local),
+          "harmless-when-local must be a list of the constructors that make a private receiver")
     no_work = raw.get("no-work-when", [])
     check(isinstance(no_work, list) and all(
         isinstance(w, dict) and set(w) == {"argument", "values"} and _argument(w["argument"]) and isinstance(w["values"], list)
@@ -230,7 +232,7 @@ def _entry(source: str, raw: object) -> Entry:
         constant_args=tuple(_item(i) for i in constant_args) if constant_args is not None else None,
         warm_up=warm_up, warm_up_imports=tuple(imports), reported=reported, reported_when_used=when_used,
         skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, closed_by=tuple(closed_by), source=source,
-        harmless_when_local=when_local,
+        harmless_when_local=tuple(when_local),
         no_work_when=tuple((_item(w["argument"]), tuple(w["values"])) for w in no_work),
         warm_up_misses=tuple(_item(i) for i in misses),
     )

@@ -16,6 +16,7 @@ a loop (`import_module(settings.BACKEND)`) picks one module: nothing is assumed.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterator
 from weakref import WeakKeyDictionary
 
@@ -39,36 +40,47 @@ _ANY_TAIL = r"\w+"  # a computed last part: one name (`f"app.plugins.{name}"`)
 _ANY_PART = r"[\w.]+"  # a computed part before a constant one: a dotted path (`f"{app}.tasks"`)
 
 
-def computed_imports(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> tuple[str, ...]:
-    """The project modules an importer call (`IMPORTERS`) may import, sorted: its constant
-    name, or, in a loop, the modules its computed name or its function's package walk
-    may name."""
+@dataclass(frozen=True)
+class Computed:
+    """What an importer call imports: `certain` modules it surely imports when it runs (a
+    constant name; every module a package walk keeps), and `possible` ones, any of which
+    it may import (a name built from a list the configuration fills: which plugins are
+    enabled is not in the code)."""
+
+    certain: tuple[str, ...] = ()
+    possible: tuple[str, ...] = ()
+
+
+def computed_imports(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> Computed:
+    """The project modules an importer call (`IMPORTERS`) imports, sorted."""
     cache = _CACHE.setdefault(project, {})
-    key = (module.name, id(call))  # equal facts are one object: the same loop in two files
+    # Facts are shared within a file, so the same call object may stand in two functions
+    # of it; the module name keeps two files' equal loops apart as well.
+    key = (module.name, id(call))
     if key not in cache:
-        cache[key] = tuple(sorted(_computed(project, module, fn, call)))
+        cache[key] = _computed(project, module, fn, call)
     return cache[key]
 
 
-_CACHE: "WeakKeyDictionary[Project, dict[tuple[str, int], tuple[str, ...]]]" = WeakKeyDictionary()
+_CACHE: "WeakKeyDictionary[Project, dict[tuple[str, int], Computed]]" = WeakKeyDictionary()
 
 
-def _computed(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> set[str]:
+def _computed(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> Computed:
     name = call.arg(0, "name") or call.kwarg("import_name") or call.kwarg("dotted_path")
     if name is None:
-        return set()
+        return Computed()
     if isinstance(name, Const):
         found = project.module(name.value) if isinstance(name.value, str) else None
-        return {found.name} if found is not None else set()
+        return Computed(certain=(found.name,) if found is not None else ())
     if not call.in_loop:
-        return set()
+        return Computed()
     pattern = _name_pattern(project, module, fn, name)
     if pattern is not None and _names_a_part(pattern):
         regex = re.compile(_regex(pattern))
-        return {m for m in project.modules if regex.fullmatch(m)}
+        return Computed(possible=tuple(sorted(m for m in project.modules if regex.fullmatch(m))))
     walk = _package_walk(project, module, fn)
     if walk is None:
-        return set()
+        return Computed()
     root, deep = walk
     compared = fn.facts.compared if fn is not None else module.facts.compared
     chosen = {part for part in (*compared, *_constant_parts(pattern)) if _selects(part, root)}
@@ -79,7 +91,7 @@ def _computed(project: Project, module: Module, fn: FunctionRef | None, call: Ca
         parts = candidate[len(root) + 1:].split(".")
         if (deep or len(parts) == 1) and (not chosen or chosen & set(parts)):
             found.add(candidate)
-    return found
+    return Computed(certain=tuple(sorted(found)))
 
 
 # -- a name built from constant and computed parts -------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Literal
+from typing import Callable, Hashable, Iterable, Literal
 
 from . import entry_points
 from .entry_points import LOADERS as ENTRY_POINT_LOADERS
@@ -80,9 +80,10 @@ class ParentState:
     place: PreforkPlace | None = None
     launch: Launch | None = None  # the launch line that starts this parent, when one was read
     fork_via: tuple[Frame, ...] = ()  # the project calls the forking call ran inside
-    # What it may import through the entry points it loads (its plugins, as the deployment's
-    # configuration enables them): enough to doubt a "not imported in the parent" claim,
-    # never taken as run (their module-level work is not on the timeline).
+    # What it may import through the entry points it loads, or the names a loop over a
+    # configured list builds (its plugins, as the deployment's configuration enables them):
+    # enough to doubt a "not imported in the parent" claim, never taken as run (their
+    # module-level work is not on the timeline).
     plugin_modules: set[str] = field(default_factory=set)
     plugin_external: set[str] = field(default_factory=set)
     _installed_closure: tuple[int, frozenset[str]] = (-1, frozenset())
@@ -257,8 +258,10 @@ class Simulator:
         if target in ENTRY_POINT_LOADERS:
             self._load_plugins(module, fn, call, target)
         if target in IMPORTERS:  # `import_module(name)` in a discovery loop
-            for name in computed_imports(self.project, module, fn, call):
+            computed = computed_imports(self.project, module, fn, call)
+            for name in computed.certain:
                 self.load(name)
+            self._load_possibly(computed.possible)
         link = connected(self.project, module, fn, call)
         if link is not None:
             self.receivers.setdefault(link[0], []).append(link[1])
@@ -278,8 +281,12 @@ class Simulator:
     def _load_plugins(self, module: Module, fn: FunctionRef | None, call: Call, target: str) -> None:
         """An entry-point loader: what the project's entry points in its group import, as
         possibly loaded (which plugins are enabled is configuration)."""
-        names = [name for name in entry_points.loaded_modules(self.project, module, fn, call, target)
-                 if name not in self._started and name not in self.state.plugin_modules]
+        self._load_possibly(entry_points.loaded_modules(self.project, module, fn, call, target))
+
+    def _load_possibly(self, modules: Iterable[str]) -> None:
+        """Modules the parent may import, or not: what they import may withdraw a claim
+        that the parent never loads something, but nothing they run counts as run."""
+        names = [name for name in modules if name not in self._started and name not in self.state.plugin_modules]
         if not names:
             return
         side = Simulator(self.project, lambda *_: False)
@@ -288,7 +295,6 @@ class Simulator:
             side.load(name)
         self.state.plugin_modules.update(side.state.modules)
         self.state.plugin_external.update(side.state.external)
-
 
     def _connect_decorated(self, module: Module, qualname: str) -> None:
         """A module-level `def` decorated `@SIGNAL.connect`: connected as it is defined."""

@@ -88,7 +88,7 @@ class UnsafeBeforeFork(Rule):
                     if entry is not None and self._closed_later(analysis, state, index, entry):
                         continue  # closed again before the fork (a Worker's execute_job closes all connections)
                     if entry is not None and entry.harmless_when_local and \
-                            analysis.private_receiver(step.module, step.function, step.call):
+                            analysis.private_receiver(step.module, step.function, step.call, entry.harmless_when_local):
                         continue  # a throw-away local pool: its socket is inherited, never used
                     # A helper the parent calls is not to blame: the call that reaches it is.
                     frame = state.blamed_frame(step)
