@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterator
 from weakref import WeakKeyDictionary
 
-from .facts import Attr, Call, Const, Dotted, Item, Operation, Seq, Val
+from .facts import Attr, Call, Const, Dotted, Item, Operation, Seq, Val, receiver_of
 from .project import FunctionRef, Module, Project
 
 # Calls that import a module named by a string.
@@ -195,17 +195,12 @@ def _package_walk(project: Project, module: Module, fn: FunctionRef | None) -> t
                 deep = isinstance(recursive, Const) and recursive.value is True
             path = call.arg(0, "top") or call.kwarg("path") or call.kwarg("import_path")
             root = _package(project, where, walker, path, 0) if path is not None else None
-            if root is None and isinstance(call.func, (Dotted, Attr)):  # `Path(root).rglob("*.py")`
-                root = _package(project, where, walker, _receiver(call.func), 0)
+            owner = receiver_of(call.func)
+            if root is None and owner is not None:  # `Path(root).rglob("*.py")`
+                root = _package(project, where, walker, owner, 0)
             if root is not None:
                 return root, deep
     return None
-
-
-def _receiver(func: Dotted | Attr) -> Val:
-    if isinstance(func, Attr):
-        return func.value
-    return Dotted(func.name.rpartition(".")[0])
 
 
 def _package(project: Project, module: Module, fn: FunctionRef | None, value: Val, hops: int) -> str | None:

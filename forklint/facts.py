@@ -130,6 +130,16 @@ Val = Union[Dotted, Const, Seq, Mapping, Call, Attr, Item, Either, Operation, La
 OTHER = Other()
 
 
+def receiver_of(func: Val) -> Val | None:
+    """The object a method is called on: `signals.app_created` in `signals.app_created.send`,
+    `Path(root)` in `Path(root).rglob`; None for a plain name."""
+    if isinstance(func, Attr):
+        return func.value
+    if isinstance(func, Dotted) and "." in func.name:
+        return Dotted(func.name.rpartition(".")[0])
+    return None
+
+
 def is_constant(value: Val) -> bool:
     """True for literals and displays made only of literals (names, paths, f-strings of
     constants: `Analysis.constant`, which rules call)."""

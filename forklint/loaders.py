@@ -17,7 +17,7 @@ from .analysis import Analysis
 from .costs import Cost
 from .facts import Attr, Call, Const, Dotted, Either, Function, Item, Mapping, ModuleFacts, Operation, Pos, Seq, Val
 from .prefork import Parent, enclosing
-from .project import FunctionRef, Module
+from .project import FunctionRef, Module, Project
 from .installed import stdlib
 
 LoaderKind = Literal["memoised loader", "memoised method", "cached property", "lazy singleton", "dict cache"]
@@ -180,12 +180,12 @@ def receiver(analysis: Analysis, member: FunctionRef, module: Module, caller: Fu
     return None
 
 
-def _class_receiver(project, cls: str) -> Receiver | None:
+def _class_receiver(project: Project, cls: str) -> Receiver | None:
     where = project.module_of(cls)
     return Receiver(where.name, cls[len(where.name) + 1:]) if where is not None else None
 
 
-def _module_instance(project, module: Module, scope, written: str) -> Receiver | None:
+def _module_instance(project: Project, module: Module, scope: Function | None, written: str) -> Receiver | None:
     """The module-level name `written` reaches (`index.INDEX` → `shop.index`, `INDEX`),
     through imports and re-exports; None when it is an attribute of something else."""
     head, _, rest = written.partition(".")

@@ -22,7 +22,7 @@ from .frameworks import Job, Launch
 from .frameworks.clis import run_before_command
 from .installed import installed
 from .project import FunctionRef, Module, Project
-from .signals import Receiver, connected, decorated, deferred_lambdas, sent
+from .signals import SignalReceiver, connected, decorated, deferred_lambdas, sent
 
 _MAX_CALL_DEPTH = 25
 
@@ -68,6 +68,9 @@ class Step:
     call: Call | None = None
     via: tuple[Frame, ...] = ()  # the project calls it ran inside, outermost first (since its module's import)
     function: FunctionRef | None = None  # the function whose body makes the call; None at module level
+    # Written in a lambda's body, which runs whenever the lambda is called (or never): good
+    # enough to count as warmed, not to blame the parent for (FRK901).
+    in_lambda: bool = False
 
 
 @dataclass
@@ -177,8 +180,9 @@ class Simulator:
         self._started: set[str] = set()
         self._stack: list[Frame] = []  # project calls being run, since the current module's import
         self.django_set_up = False  # run_django_setup ran: a later django.setup() is a no-op
-        self.receivers: dict[str, list[Receiver]] = {}  # signal → receivers connected so far
+        self.receivers: dict[str, list[SignalReceiver]] = {}  # signal → receivers connected so far
         self._sending: set[str] = set()  # signals whose receivers are running (a send in one is cut)
+        self._lambda_receivers = 0  # > 0 while a lambda connected to a signal runs: its body really runs
 
     def load(self, name: str, as_main: bool = False) -> None:
         saved, self._stack = self._stack, []  # an import's module-level code is its own
@@ -254,7 +258,8 @@ class Simulator:
             self.forked = (module, fn, call)
             self.state.fork_via = tuple(self._stack)
             return
-        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack), fn))
+        in_lambda = call.in_lambda != 0 and not self._lambda_receivers
+        self.state.timeline.append(Step("call", target, module, call, tuple(self._stack), fn, in_lambda))
         if target in ENTRY_POINT_LOADERS:
             self._load_plugins(module, fn, call, target)
         if target in IMPORTERS:  # `import_module(name)` in a discovery loop
@@ -301,7 +306,7 @@ class Simulator:
         fn = self.project.functions.get(f"{module.name}.{qualname}")
         if fn is not None and fn.facts.decorators:
             for signal in decorated(self.project, fn):
-                self.receivers.setdefault(signal, []).append(Receiver(fn.module, fn))
+                self.receivers.setdefault(signal, []).append(SignalReceiver(fn.module, fn))
 
     def _send(self, signal: str, module: Module, call: Call) -> None:
         """Run the receivers connected to `signal` so far, as its send does."""
@@ -318,9 +323,11 @@ class Simulator:
                 self.run(holder)
             else:  # a lambda: the calls of its body
                 calls = holder.facts.calls if holder is not None else receiver.module.facts.calls
+                self._lambda_receivers += 1
                 for inner in calls:
                     if inner.in_lambda == receiver.lambda_number and not self.forked:
                         self._call(receiver.module, holder, inner)
+                self._lambda_receivers -= 1
             if holder is not None:
                 self._stack.pop()
         self._sending.discard(signal)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .facts import Attr, Call, Const, Dotted, Lambda, Val
+from .facts import Attr, Call, Const, Dotted, Lambda, Val, receiver_of
 from .project import FunctionRef, Module, Project
 
 CONNECT_METHODS = frozenset({"connect", "connect_via"})
@@ -32,7 +32,7 @@ _REEXPORT_HOPS = 4
 
 
 @dataclass(frozen=True)
-class Receiver:
+class SignalReceiver:
     """What runs when a signal is sent: a project function, or a lambda of `holder`
     (a function, or module-level code when None)."""
 
@@ -47,15 +47,6 @@ def method(call: Call) -> str:
     if isinstance(func, Attr):
         return func.attr
     return func.name.rpartition(".")[2] if isinstance(func, Dotted) and "." in func.name else ""
-
-
-def _owner(func: Val) -> Val | None:
-    """The object a method is called on: `signals.app_created` in `signals.app_created.send`."""
-    if isinstance(func, Attr):
-        return func.value
-    if isinstance(func, Dotted) and "." in func.name:
-        return Dotted(func.name.rpartition(".")[0])
-    return None
 
 
 def signal_name(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> str | None:
@@ -86,19 +77,19 @@ def signal_name(project: Project, module: Module, fn: FunctionRef | None, value:
     return found
 
 
-def connected(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> tuple[str, Receiver] | None:
+def connected(project: Project, module: Module, fn: FunctionRef | None, call: Call) -> tuple[str, SignalReceiver] | None:
     """`SIGNAL.connect(receiver, ...)`: the signal and the receiver it registers."""
     if method(call) not in CONNECT_METHODS or not call.args:
         return None
-    signal = signal_name(project, module, fn, _owner(call.func))
+    signal = signal_name(project, module, fn, receiver_of(call.func))
     if signal is None:
         return None
     receiver = call.args[0]
     if isinstance(receiver, Lambda):
-        return signal, Receiver(module, fn, receiver.number)
+        return signal, SignalReceiver(module, fn, receiver.number)
     target = project.resolve(module, fn.facts if fn else None, receiver)
     if target in project.functions:
-        return signal, Receiver(project.functions[target].module, project.functions[target])
+        return signal, SignalReceiver(project.functions[target].module, project.functions[target])
     return None
 
 
@@ -109,7 +100,7 @@ def decorated(project: Project, fn: FunctionRef) -> list[str]:
     for decorator in fn.facts.decorators:
         func = decorator.func if isinstance(decorator, Call) else decorator
         if isinstance(func, Dotted) and func.name.rpartition(".")[2] in CONNECT_METHODS:
-            signal = signal_name(project, fn.module, None, _owner(func))
+            signal = signal_name(project, fn.module, None, receiver_of(func))
         elif isinstance(decorator, Call) and project.resolve(fn.module, None, func) in RECEIVER_DECORATORS:
             signal = signal_name(project, fn.module, None, decorator.arg(0, "signal"))
         else:
@@ -122,7 +113,7 @@ def decorated(project: Project, fn: FunctionRef) -> list[str]:
 def sent(project: Project, module: Module, fn: FunctionRef | None, call: Call, target: str) -> tuple[str, ...]:
     """The signals a call sends: `SIGNAL.send(...)`, or a library method that sends one."""
     if method(call) in SEND_METHODS:
-        signal = signal_name(project, module, fn, _owner(call.func))
+        signal = signal_name(project, module, fn, receiver_of(call.func))
         if signal is not None:
             return (signal,)
     if target in LIBRARY_SENDS:

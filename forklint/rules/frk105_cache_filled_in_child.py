@@ -11,6 +11,7 @@ from ..loaders import (
     Fill, LoaderSpot, Receiver, builds, builds_client, cached_properties, call_receiver, call_text, constant_call, fill,
     loader_spots, method_kind, own_params, parent_calls, parent_reads, property_reads, receiver,
 )
+from ..prefork import Parent
 from ..project import FunctionRef, Hop
 from .. import plans
 from .base import Rule
@@ -120,6 +121,7 @@ class CacheFilledInChild(Rule):
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         seen: set[str] = set()
         properties = cached_properties(analysis)
+        reads: dict[int, set[str]] = {}  # what each parent reads: many jobs share one parent
         for job in analysis.reported_jobs():
             parent = analysis.parent(job)
             path = analysis.reached(job)
@@ -131,13 +133,13 @@ class CacheFilledInChild(Rule):
                 if calls:
                     yield from self._report(analysis, job, reached, spots, calls, parent, seen)
             if properties:
-                for reached, calls in self._unwarmed_reads(analysis, path, parent, properties, job_builds):
+                for reached, calls in self._unwarmed_reads(analysis, path, parent, properties, job_builds, reads):
                     if reached.function.qualified not in seen:
                         spot = LoaderSpot("cached property", reached.function.facts.name_pos)
                         yield from self._report(analysis, job, reached, [spot], calls, parent, seen)
 
     def _report(self, analysis: Analysis, job: Job, reached: Reached, spots: list[LoaderSpot],
-                calls: list[tuple[str | None, Receiver]], parent, seen: set[str]) -> Iterator[Diagnostic]:
+                calls: list[tuple[str | None, Receiver]], parent: Parent, seen: set[str]) -> Iterator[Diagnostic]:
         fn = reached.function
         seen.add(fn.qualified)
         if builds_client(analysis, fn) or self._queries_database(analysis, fn):
@@ -155,7 +157,7 @@ class CacheFilledInChild(Rule):
             yield self._diagnostic(analysis, job, reached, spot, filled, calls, parent)
 
     @staticmethod
-    def _unwarmed_calls(analysis: Analysis, job: Job, fn: FunctionRef, parent,
+    def _unwarmed_calls(analysis: Analysis, job: Job, fn: FunctionRef, parent: Parent,
                         job_builds: frozenset[str]) -> list[tuple[str | None, Receiver]]:
         """The distinct constant calls of `fn` on the job's path, through what lives as long
         as the process, that the parent does not make (`load()` for a loader without
@@ -179,11 +181,11 @@ class CacheFilledInChild(Rule):
         return list(found.items())
 
     @staticmethod
-    def _unwarmed_reads(analysis: Analysis, path: list[Reached], parent, properties: dict[str, FunctionRef],
-                        job_builds: frozenset[str]) -> Iterator[tuple[Reached, list[tuple[str | None, Receiver]]]]:
+    def _unwarmed_reads(analysis: Analysis, path: list[Reached], parent: Parent, properties: dict[str, FunctionRef],
+                        job_builds: frozenset[str], reads: dict[int, set[str]],
+                        ) -> Iterator[tuple[Reached, list[tuple[str | None, Receiver]]]]:
         """The cached properties the job reads on a module-level instance and the parent
         never reads, each reached from where the job reads it (`INDEX.by_sku` to warm)."""
-        warmed: set[str] | None = None
         done: set[str] = set()
         for reached in path:
             reader = reached.function
@@ -191,7 +193,9 @@ class CacheFilledInChild(Rule):
                 through = receiver(analysis, prop, reader.module, reader, written, job_builds)
                 if through is None or prop.qualified in done:
                     continue
-                warmed = parent_reads(analysis, parent, properties) if warmed is None else warmed
+                if id(parent) not in reads:
+                    reads[id(parent)] = parent_reads(analysis, parent, properties)
+                warmed = reads[id(parent)]
                 done.add(prop.qualified)
                 if prop.qualified not in warmed:
                     name = prop.facts.qualname.rpartition(".")[2]
@@ -226,7 +230,7 @@ class CacheFilledInChild(Rule):
         return False
 
     def _diagnostic(self, analysis: Analysis, job: Job, reached: Reached, spot: LoaderSpot, filled: Fill,
-                    calls: list[tuple[str | None, Receiver]], parent) -> Diagnostic:
+                    calls: list[tuple[str | None, Receiver]], parent: Parent) -> Diagnostic:
         fn = reached.function
         pos = spot.pos
         cost = f"~{format_ms(filled.cost.saving_ms)} ms estimated" if filled.cost.known else ""

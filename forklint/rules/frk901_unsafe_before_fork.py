@@ -82,8 +82,8 @@ class UnsafeBeforeFork(Rule):
             parent = analysis.parent(job)
             for state in parent.states:
                 for index, step in enumerate(state.timeline):
-                    if step.kind != "call" or step.call is None:
-                        continue
+                    if step.kind != "call" or step.call is None or step.in_lambda:
+                        continue  # a lambda's body runs when it is called, not where it is written
                     entry, used = self._unsafe(analysis, step.name)
                     if entry is not None and self._closed_later(analysis, state, index, entry):
                         continue  # closed again before the fork (a Worker's execute_job closes all connections)
