@@ -19,7 +19,6 @@ from .entry_points import LOADERS as ENTRY_POINT_LOADERS
 from .dynamic_imports import IMPORTERS, computed_imports
 from .facts import Call, Import
 from .frameworks import Job, Launch
-from .frameworks.clis import run_before_command
 from .installed import installed
 from .project import FunctionRef, Module, Project
 from .signals import SignalReceiver, connected, decorated, deferred_lambdas, sent
@@ -367,17 +366,20 @@ class Parents:
         return self._memo[key]
 
 
-def run_script(project: Project, module: Module, call: Call,
-               is_fork: Callable[[Module, Call, str], bool]) -> tuple[Simulator, Module, FunctionRef | None, int]:
+def run_script(project: Project, module: Module, call: Call, is_fork: Callable[[Module, Call, str], bool],
+               before: Callable[[Project, Simulator, FunctionRef], None] | None = None,
+               ) -> tuple[Simulator, Module, FunctionRef | None, int]:
     """Run `module` as `__main__` up to the call that forks (`call`, or one `is_fork` names);
-    when that call sits in a function nothing at import runs, that function up to it. The
-    simulator, and the module, function and line of the fork."""
+    when that call sits in a function nothing at import runs, `before` (what runs ahead of
+    it: a CLI command's group callbacks), then that function up to it. The simulator, and
+    the module, function and line of the fork."""
     sim = Simulator(project, is_fork)
     sim.load(module.name, as_main=True)
     if not sim.forked:
         fn = enclosing(project, module, call)
         if fn is not None:
-            run_before_command(project, sim, fn)  # a CLI command: its group's callbacks run first
+            if before is not None:
+                before(project, sim, fn)
             sim.run(fn, until_line=call.pos.line)
     if sim.forked:
         return sim, sim.forked[0], sim.forked[1], sim.forked[2].pos.line

@@ -19,6 +19,7 @@ from ..project import Module, Project
 from .base import (
     NO_ENV, NO_FORK, PER_CHILD, Adapter, ForkModel, ForkModels, Job, Launch, all_calls, as_int, parse_args, program, spellings,
 )
+from .clis import run_before_command
 from .launch_lines import project_launches
 from .multiprocessing import start_method
 
@@ -69,7 +70,8 @@ class Dramatiq(Adapter):
             return super().build_parent(parents, key, job)
         states = []
         for module, call in calls:
-            sim, fork_module, fork_fn, line = run_script(project, module, call, lambda m, c, target: target in DRAMATIQ_MAIN)
+            sim, fork_module, fork_fn, line = run_script(
+                project, module, call, lambda m, c, target: target in DRAMATIQ_MAIN, run_before_command)
             sim.state.place = PreforkPlace("worker-script", fork_module, fork_fn, line,
                                            f"{fork_module.display}:{line}, before dramatiq's main()")
             states.append(sim.state)

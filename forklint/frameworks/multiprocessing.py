@@ -20,6 +20,7 @@ from .base import (
     NO_ENV, NO_FORK, PER_CHILD, PER_JOB, PER_JOB_MAX_TASKS, Adapter, CallJob, ChildHook, ForkModel, ForkModels, Job, Launch,
     all_calls, const_str, creation_call, instance_attr,
 )
+from .clis import run_before_command
 
 if TYPE_CHECKING:
     from ..prefork import Parent, Parents
@@ -110,7 +111,7 @@ class Multiprocessing(Adapter):
                 return False
             return call.pos == site_call.pos or target.removesuffix("()") in creators
 
-        sim, _, fork_fn, line = run_script(project, site_module, site_call, is_fork)
+        sim, _, fork_fn, line = run_script(project, site_module, site_call, is_fork, run_before_command)
         sim.state.place = PreforkPlace("pool-site", site_module, fork_fn, line, f"{site_module.display}:{line}, before the pool starts")
         return Parent([sim.state], known=True)
 
