@@ -392,6 +392,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._assign(node.target, Item(self.value(node.iter)))
+        self.scope.reads.extend(self.value(part) for cond in node.ifs for part in _read_parts(cond.test))
         self.scope.loops += 1
 
     def leave_CompFor(self, original_node: cst.CompFor) -> None:

@@ -577,6 +577,8 @@ class _Walk:
     def _on_comp_for(self, node: cst.CompFor) -> None:
         self._mark_targets(node.target)
         self._assign(node.target, Item(self.value(node.iter)))
+        # A comprehension's filters are tests like an `if`'s: `[r for r in rows if r.vcs in REGISTRY.git_based]`.
+        self.scope.reads.extend(self.value(part) for cond in node.ifs for part in _read_parts(cond.test))
         self.scope.loops += 1
         self.children(node)
         self.scope.loops -= 1
