@@ -51,6 +51,10 @@ _COSTLY_STDLIB = frozenset({"importlib", "subprocess", "urllib", "http", "socket
 # An estimate, not a measurement: one call of plain Python or standard-library work in a
 # loader's body (a dict lookup, opening and reading a small file) is tens of microseconds.
 CHEAP_CALL_MS = 0.02
+# Pricing a call on an untyped project value by every definition of its method: more
+# definitions than this, or definitions calling such methods deeper than this, are unknown.
+_MAX_DEFINITIONS = 16
+_DEFINITION_DEPTH = 2
 # How many names deep an argument is followed to the literal it holds (`A = B`, `B = "x"`).
 _NAME_HOPS = 4
 # What a constructed class's name says it is: a client, connection or pool, per process.
@@ -390,7 +394,7 @@ def _holds_client(analysis: Analysis, cls: str) -> bool:
     return False
 
 
-def fill(analysis: Analysis, fn: FunctionRef) -> Fill:
+def fill(analysis: Analysis, fn: FunctionRef, depth: int = 0) -> Fill:
     """What filling the loader costs once: the catalogue's figures for the library work its
     body (and the project functions it calls) does, plus a small estimate per plain call.
     A library call the catalogue does not know, or a catalogue cost that depends on the data,
@@ -412,10 +416,44 @@ def fill(analysis: Analysis, fn: FunctionRef) -> Fill:
                     work.append(entry.summary)  # what costs: a static file lookup is not named
             elif _cheap(analysis, callee, call):
                 known += CHEAP_CALL_MS
+            elif (dearest := _dearest_definition(analysis, callee, call, depth)) is not None:
+                known += dearest.cost.saving_ms
+                work.extend(dearest.work)
             else:
                 unknown = True
     cost = Cost(0.0, 0.0, "catalogue") if unknown else Cost(max(known, CHEAP_CALL_MS), 0.0, "catalogue")
     return Fill(cost, tuple(dict.fromkeys(work)))
+
+
+def _dearest_definition(analysis: Analysis, fn: FunctionRef, call: Call, depth: int) -> Fill | None:
+    """A method called on a value the analysis cannot type but that comes out of a project
+    class (`for vcs in self.values(): vcs.get_identifier()`, `self.values()` reading a
+    cached dict of backend classes) runs one of the project's own definitions of that
+    method: it costs at most the dearest of them. None (unknown) when one of them is of
+    unknown cost, when they are too many to price, or when the value may be a library's."""
+    project = analysis.project
+    target = project.call_target(fn, fn.module, call)
+    if depth >= _DEFINITION_DEPTH or target is None or not _from_project_class(project, target):
+        return None
+    definitions = project.methods_named(target.rpartition(".")[2])
+    if not definitions or len(definitions) > _MAX_DEFINITIONS:
+        return None
+    fills = [fill(analysis, definition, depth + 1) for definition in definitions]
+    if not all(f.cost.known for f in fills):
+        return None
+    return max(fills, key=lambda f: f.cost.saving_ms)
+
+
+def _from_project_class(project: Project, target: str) -> bool:
+    """Is the receiver of `target` a value read off a project class or function (its
+    attributes, what its methods return, their items), not a module variable that may hold
+    a library's object?"""
+    receiver = target.rpartition(".")[0]
+    if not receiver.endswith(("()", "[]")):
+        return False  # `pkg.mod.helper.method`: a name the analysis could not resolve at all
+    parts = receiver.split(".")
+    prefixes = (".".join(parts[:n]) for n in range(len(parts) - 1, 0, -1))
+    return any(p in project.classes or p in project.functions for p in prefixes)
 
 
 def _cheap(analysis: Analysis, fn: FunctionRef, call: Call) -> bool:

@@ -118,6 +118,7 @@ class Project:
         self._members_cache: dict[tuple[str, str], list[_Thing]] = {}
         self._instances: dict[str, list[str]] | None = None
         self._every_call: list[tuple[Module, FunctionRef | None, Call]] | None = None
+        self._methods_by_name: dict[str, list[FunctionRef]] | None = None
 
     # -- indexing --------------------------------------------------------------------
 
@@ -729,6 +730,15 @@ class Project:
             if fn is not None and fn.facts.class_name is not None:
                 return fn
         return None
+
+    def methods_named(self, name: str) -> list[FunctionRef]:
+        """Every method of a project class called `name`, whatever the class."""
+        if self._methods_by_name is None:
+            self._methods_by_name = {}
+            for fn in self.functions.values():
+                if fn.facts.class_name is not None:
+                    self._methods_by_name.setdefault(fn.facts.qualname.rpartition(".")[2], []).append(fn)
+        return self._methods_by_name.get(name, [])
 
     # -- call graph ----------------------------------------------------------------------
 
