@@ -10,7 +10,7 @@ from conftest import CliRun, run_cli
 
 from forklint.config import ConfigError, parse_table
 from forklint.catalogue import CatalogueError, load_catalogue
-from forklint.costs import call_cost, catalogue_cost, compile_ms, import_time_ms
+from forklint.costs import call_cost, catalogue_cost, compile_ms, import_time_ms, jinja2_compile_ms
 from forklint.facts import Const, Dotted
 
 # Django's URLValidator host part: case-insensitive Unicode ranges are what costs.
@@ -55,6 +55,25 @@ def test_patterns_not_written_as_literals_keep_the_catalogue_figure() -> None:
 def test_entries_without_a_measure_keep_the_catalogue_figure() -> None:
     entry = _entry("strptime-first-call")
     assert call_cost(entry, (Const("2000-01-01"), Const("%Y-%m-%d")), ()) == catalogue_cost(entry)
+
+
+# A page-sized Jinja2 template: loops, conditions and filters, as an e-mail body has.
+PAGE = "{% for x in items %}{% if x.a %}{{ x.b|upper }}{% else %}{{ x.c|e }}{% endif %}{% endfor %}\n" * 20
+
+
+def test_a_jinja2_template_costs_what_its_source_takes_to_compile() -> None:
+    tiny = jinja2_compile_ms("{{ name }}")
+    page = jinja2_compile_ms(PAGE)
+    assert tiny is not None and page is not None
+    assert page > 3.0 and page > 3 * tiny  # the catalogue's one figure (17.8 ms) fits neither
+    assert jinja2_compile_ms("{% for x in %}") is None
+
+
+def test_literal_jinja2_sources_are_measured_and_say_so() -> None:
+    entry = _entry("jinja2-template-from-source")
+    cost = call_cost(entry, (Const(PAGE),), ())
+    assert cost.source == "measured" and cost.text().endswith("measured here")
+    assert call_cost(entry, (Dotted("BODY"),), ()) == catalogue_cost(entry)
 
 
 # -- the floor: how often a cost is paid decides whether it is worth a finding ------------
