@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .catalogue import Catalogue, Entry
-from .costs import Cost, ImportTimes, call_cost
+from .costs import Cost, ImportTimes, call_cost, jinja2_compile_ms
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Item, Mapping, Operation, Seq, Val
@@ -17,6 +17,7 @@ from .installed import stdlib
 from .mappers import Models
 from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_closure, module_loads
 from .project import FunctionRef, Hop, Module, Project
+from .templates import TemplateFiles
 
 # Calls whose result is as constant as their arguments: `open("model.pkl", "rb")`.
 _CONSTANT_CALLS = frozenset({
@@ -292,10 +293,36 @@ class Analysis:
     def cost(self, entry: Entry, module: Module, call: Call, fn: FunctionRef | None = None) -> Cost:
         """What this call's work costs per child: measured on the call where its entry allows
         (a pattern built from constants, by name, `+` or an f-string, is measured as the
-        literal it makes)."""
+        literal it makes; an Environment built in the job, on the project templates the
+        function loads from it)."""
+        if entry.measure == "jinja2-loaded-templates" and fn is not None:
+            measured = self._loaded_templates_ms(fn, call)
+            if measured is not None:
+                return Cost(measured, 0.0, "measured", per_call=True)
         args = tuple(self._literal(module, fn, a) for a in call.args)
         kwargs = tuple((k, self._literal(module, fn, v)) for k, v in call.kwargs)
         return call_cost(entry, args, kwargs)
+
+    @cached_property
+    def templates(self) -> TemplateFiles:
+        return TemplateFiles(self.project.root)
+
+    def _loaded_templates_ms(self, fn: FunctionRef, built: Call) -> float | None:
+        """What compiling the templates `fn` loads by constant name from the Environment it
+        builds with `built` (`env.get_template("digest.html")`) costs, with those they
+        extend or include; None unless each is a project file and Jinja2 is installed here."""
+        held = {a.target for a in fn.facts.assigns if isinstance(a.value, Call) and a.value.pos == built.pos}
+        sources: list[str] = []
+        for call in fn.facts.calls:
+            func = call.func
+            if not (isinstance(func, Dotted) and func.name.rpartition(".")[0] in held and func.name.endswith(".get_template")):
+                continue
+            name = self._fold(fn.module, fn, call.arg(0, "name"), 0) if call.arg(0, "name") is not None else None
+            found = self.templates.sources(name) if isinstance(name, str) else None
+            if found is None:
+                return None
+            sources.extend(found)
+        return jinja2_compile_ms(*dict.fromkeys(sources)) if sources else None
 
     def _literal(self, module: Module, fn: FunctionRef | None, value: Val) -> Val:
         """`value` folded to the literal it always is, where it is built only from literals;
