@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..facts import Const, Dotted, Operation, Seq, Val
+from ..facts import Call, Const, Dotted, Operation, Seq, Val
 from ..project import FunctionRef, Module, Project
 from .base import all_calls, const_str
 
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 DJANGO_COMMAND_BASES = frozenset({"django.core.management.base.BaseCommand", "django.core.management.BaseCommand"})
 DJANGO_APP_CONFIG = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
 DJANGO_INCLUDE = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
+# `@register`, `@register(Tags.models)`, `register(check)`: a system check, run by run_checks().
+DJANGO_CHECK_REGISTER = frozenset({
+    "django.core.checks.register", "django.core.checks.registry.register", "django.core.checks.registry.registry.register",
+})
 
 
 def is_django_command(project: Project, fn: FunctionRef) -> bool:
@@ -88,7 +92,46 @@ def run_django_parent(project: Project, sim: "Simulator", settings_name: str | N
         return False
     if checks:
         run_url_check(project, sim, django_settings(project, settings_name))
+        run_registered_checks(project, sim)
     return True
+
+
+def run_registered_checks(project: Project, sim: "Simulator") -> None:
+    """`run_checks()` runs every check function registered by then: registration happens
+    as the modules holding them are imported (`@register`, `@register(Tags.models)`) or as
+    code the parent ran calls `register(check)` (module level, an `AppConfig.ready()`), so
+    those run, decorated ones in the order their modules loaded. Deploy checks
+    (`deploy=True`) run only under `check --deploy`: not here."""
+    checks: list[FunctionRef] = []
+    for name in list(sim.state.modules):
+        module = project.modules.get(name)
+        for fn in (project.functions.get(f"{name}.{f.qualname}") for f in module.facts.functions) if module else ():
+            if fn is not None and any(_registers_check(project, module, d) for d in fn.facts.decorators):
+                checks.append(fn)
+    for step in list(sim.state.timeline):
+        call = step.call
+        if step.kind == "call" and step.name in DJANGO_CHECK_REGISTER and call is not None and call.args \
+                and not _deploy(call):
+            scope = step.function.facts if step.function else None
+            target = project.resolve(step.module, scope, call.args[0], at=call)
+            if target in project.functions:
+                checks.append(project.functions[target])
+    for fn in dict.fromkeys(checks):
+        sim.run(fn)
+
+
+def _registers_check(project: Project, module: Module, decorator: Val) -> bool:
+    """Is the decorator Django's `register` (`@register`, `@checks.register(Tags.x)`) of a
+    check that is not a deploy one?"""
+    func = decorator.func if isinstance(decorator, Call) else decorator
+    if not isinstance(func, Dotted) or project.resolve(module, None, func) not in DJANGO_CHECK_REGISTER:
+        return False
+    return not (isinstance(decorator, Call) and _deploy(decorator))
+
+
+def _deploy(call: Call) -> bool:
+    deploy = call.kwarg("deploy")
+    return isinstance(deploy, Const) and bool(deploy.value)
 
 
 def run_url_check(project: Project, sim: "Simulator", settings: Module | None) -> None:
