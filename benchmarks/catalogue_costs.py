@@ -297,6 +297,22 @@ PATTERNS: dict[str, tuple[tuple[str, ...], str, str, str, str | None, str]] = {
         "XS.validate(DOC)",
         "lxml.etree.XMLSchema of a 200-type XSD, one validation",
     ),
+    # -- Django --------------------------------------------------------------------------------
+    "django-template-engine": (
+        ("django",),
+        "import django\nfrom django.conf import settings\n"
+        "settings.configure(INSTALLED_APPS=['django.contrib.admin', 'django.contrib.auth', 'django.contrib.contenttypes', "
+        "'django.contrib.sessions', 'django.contrib.messages', 'django.contrib.staticfiles', 'django.contrib.humanize'], "
+        "TEMPLATES=[{'BACKEND': 'django.template.backends.django.DjangoTemplates', 'APP_DIRS': True}])\n"
+        "django.setup()\nfrom django.template.utils import EngineHandler",
+        # What Django's system checks do in a worker's parent (check_templates: engines.all()).
+        "from django.template import engines\nengines.all()",
+        "EngineHandler(templates=[{'BACKEND': 'django.template.backends.django.DjangoTemplates', 'OPTIONS': "
+        "{'builtins': ['django.templatetags.static', 'django.contrib.humanize.templatetags.humanize']}}])['django']",
+        None,
+        "a private DjangoTemplates engine (EngineHandler(...)['django'], two builtins) built in the child, "
+        "with 7 contrib apps installed; warm: the parent built the configured engines first, as the system checks do",
+    ),
 }
 
 JSON_GRAMMAR = r"""
