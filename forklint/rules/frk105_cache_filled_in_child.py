@@ -141,15 +141,17 @@ class CacheFilledInChild(Rule):
     def _report(self, analysis: Analysis, job: Job, reached: Reached, spots: list[LoaderSpot],
                 calls: list[tuple[str | None, Receiver]], parent: Parent, seen: set[str]) -> Iterator[Diagnostic]:
         fn = reached.function
-        seen.add(fn.qualified)
         if builds_client(analysis, fn) or self._queries_database(analysis, fn):
             # A client per child is right; a cached query result is data, and warming
             # it in the parent would open a database connection before the fork.
+            seen.add(fn.qualified)
             return
         filled = fill(analysis, fn)
+        if not analysis.worth_reporting(filled.cost, job):
+            return  # below this job's floor: a job whose child is thrown away sooner may pay it more
+        seen.add(fn.qualified)
         # FRK106 follows calls: it sees a loader's body, never a property's (a read is no call).
-        called = spots[0].kind != "cached property"
-        if not analysis.worth_reporting(filled.cost) or (called and self._first_use_reports_it(analysis, fn)):
+        if spots[0].kind != "cached property" and self._first_use_reports_it(analysis, job, fn):
             return
         # Calling it in the parent fills the loaders it calls too: one root cause.
         seen.update(analysis.project.reachable(fn))
@@ -202,13 +204,13 @@ class CacheFilledInChild(Rule):
                     yield Reached(prop, (*reached.hops, Hop(reader, line))), [(f"{through.prefix}{name}", through)]
 
     @staticmethod
-    def _first_use_reports_it(analysis: Analysis, fn: FunctionRef) -> bool:
+    def _first_use_reports_it(analysis: Analysis, job: Job, fn: FunctionRef) -> bool:
         """Is the loader's work a catalogue call FRK106 reports at the call itself (a YAML load
         of a constant path)? One root cause, one finding: that one, whose fix hoists the load."""
         for call in fn.facts.calls:
             entry = analysis.entry_for(fn, fn.module, call, "FRK106")
             if entry is not None and entry.reported and analysis.constant_args(entry, fn.module, fn, call) \
-                    and analysis.worth_reporting(analysis.cost(entry, fn.module, call)):
+                    and analysis.worth_reporting(analysis.cost(entry, fn.module, call), job):
                 return True
         return False
 
