@@ -317,7 +317,8 @@ class Analysis:
             func = call.func
             if not (isinstance(func, Dotted) and func.name.rpartition(".")[0] in held and func.name.endswith(".get_template")):
                 continue
-            name = self._fold(fn.module, fn, call.arg(0, "name"), 0) if call.arg(0, "name") is not None else None
+            written = call.arg(0, "name")
+            name = self._fold(fn.module, fn, written, 0) if written is not None else None
             found = self.templates.sources(name) if isinstance(name, str) else None
             if found is None:
                 return None

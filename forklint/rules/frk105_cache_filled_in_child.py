@@ -120,6 +120,7 @@ class CacheFilledInChild(Rule):
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         seen: set[str] = set()
+        fills: dict[str, Fill] = {}  # priced once, held to each job's floor
         properties = cached_properties(analysis)
         reads: dict[int, set[str]] = {}  # what each parent reads: many jobs share one parent
         for job in analysis.reported_jobs():
@@ -131,22 +132,25 @@ class CacheFilledInChild(Rule):
                 spots = loader_spots(analysis, fn) if fn.qualified not in seen else []
                 calls = self._unwarmed_calls(analysis, job, fn, parent, job_builds) if spots else None
                 if calls:
-                    yield from self._report(analysis, job, reached, spots, calls, parent, seen)
+                    yield from self._report(analysis, job, reached, spots, calls, parent, seen, fills)
             if properties:
                 for reached, calls in self._unwarmed_reads(analysis, path, parent, properties, job_builds, reads):
                     if reached.function.qualified not in seen:
                         spot = LoaderSpot("cached property", reached.function.facts.name_pos)
-                        yield from self._report(analysis, job, reached, [spot], calls, parent, seen)
+                        yield from self._report(analysis, job, reached, [spot], calls, parent, seen, fills)
 
     def _report(self, analysis: Analysis, job: Job, reached: Reached, spots: list[LoaderSpot],
-                calls: list[tuple[str | None, Receiver]], parent: Parent, seen: set[str]) -> Iterator[Diagnostic]:
+                calls: list[tuple[str | None, Receiver]], parent: Parent, seen: set[str],
+                fills: dict[str, Fill]) -> Iterator[Diagnostic]:
         fn = reached.function
         if builds_client(analysis, fn) or self._queries_database(analysis, fn):
             # A client per child is right; a cached query result is data, and warming
             # it in the parent would open a database connection before the fork.
             seen.add(fn.qualified)
             return
-        filled = fill(analysis, fn)
+        filled = fills.get(fn.qualified)
+        if filled is None:
+            filled = fills[fn.qualified] = fill(analysis, fn)
         if not analysis.worth_reporting(filled.cost, job):
             return  # below this job's floor: a job whose child is thrown away sooner may pay it more
         seen.add(fn.qualified)
