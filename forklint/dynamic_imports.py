@@ -24,7 +24,7 @@ the code spells it (a module constant, a class attribute).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 from string import Formatter
 from typing import Iterator
@@ -165,6 +165,9 @@ class _Scope:
     module: Module
     fn: FunctionRef | None
     binding: Binding | None
+    # Class attributes read where no call pins the class (any of several): a name built
+    # from one is possible only, even when the classes happen to agree on one value.
+    unpinned: list[str] = field(default_factory=list, compare=False)
 
 
 def _computed(scope: _Scope, call: Call) -> Computed:
@@ -175,7 +178,7 @@ def _computed(scope: _Scope, call: Call) -> Computed:
     whole = _texts(scope, name, 0, _Reading(call.block))
     if whole:  # spelled in the code: a literal, a constant, a class attribute
         found = tuple(sorted({m.name for m in map(project.module, whole) if m is not None}))
-        return Computed(certain=found) if len(whole) == 1 else Computed(possible=found)
+        return Computed(certain=found) if len(whole) == 1 and not scope.unpinned else Computed(possible=found)
     if not call.in_loop:
         return Computed()
     patterns = _name_patterns(scope, name, 0, _Reading(call.block))
@@ -384,7 +387,8 @@ def _argument(scope: _Scope, param: str, hops: int) -> tuple[object, ...] | None
     if caller_module is None:
         return None
     caller = scope.project.functions.get(binding.caller) if binding.caller else None
-    return _values(_Scope(scope.project, caller_module, caller, binding.outer), given, hops + 1, _Reading(binding.at))
+    return _values(_Scope(scope.project, caller_module, caller, binding.outer, scope.unpinned), given, hops + 1,
+                   _Reading(binding.at))
 
 
 def _class_attribute(scope: _Scope, attr: str, hops: int) -> tuple[object, ...] | None:
@@ -395,6 +399,8 @@ def _class_attribute(scope: _Scope, attr: str, hops: int) -> tuple[object, ...] 
     if fn is None:
         return None
     classes = scope.binding.classes if scope.binding is not None and scope.binding.classes else _unpinned(project, fn)
+    if len(classes) > 1:
+        scope.unpinned.append(attr)
     found: list[object] = []
     for name in classes[: _MAX_NAMES * 4]:
         values = None

@@ -205,3 +205,32 @@ Tasks(["billing"])
     state = loads((["start"], source))
     assert "billing.tasks" in state.plugin_modules
     assert "billing.reports" not in state.plugin_modules
+
+
+def test_subclasses_that_agree_on_a_name_still_do_not_make_it_certain() -> None:
+    # `backend` may be any Backend; only one subclass names a module, but a call on the
+    # base (or on a subclass defined elsewhere) imports something else or nothing.
+    source = '''
+from importlib import import_module
+
+
+class Backend:
+    module = None
+
+    def load(self):
+        return import_module(self.module)
+
+
+class Tasks(Backend):
+    module = "billing.tasks"
+
+
+def start(backend: Backend):
+    backend.load()
+
+
+start(make())
+'''
+    state = loads((["start"], source))
+    assert "billing.tasks" in state.plugin_modules
+    assert "billing.tasks" not in state.modules
