@@ -159,7 +159,7 @@ class _Collector(cst.CSTVisitor):
         if isinstance(node, cst.IfExp):
             return Either((self.value(node.body), self.value(node.orelse)))
         if isinstance(node, cst.BooleanOperation):
-            return Either((self.value(node.left), self.value(node.right)))
+            return Either((self.value(node.left), self.value(node.right)), "or" if isinstance(node.operator, cst.Or) else "and")
         if isinstance(node, cst.BinaryOperation):
             return Operation(_OPERATORS.get(type(node.operator), "?"), (self.value(node.left), self.value(node.right)))
         if isinstance(node, cst.FormattedString):

@@ -453,8 +453,9 @@ class Analysis:
         return cost.saving_ms >= floor
 
     def parent_warmed(self, parent: Parent, entry: Entry) -> bool:
-        """Did the parent call any of the entry's APIs before the fork?"""
-        apis = set(entry.apis)
+        """Did the parent call any of the entry's APIs before the fork (a lazy one, which
+        does the work only when its result is used, does not count)?"""
+        apis = set(entry.apis) - set(entry.lazy_apis)
         return any(self.catalogue.api_name(name) in apis for name in parent.called_names())
 
     # -- helpers for building diagnostics --------------------------------------------------

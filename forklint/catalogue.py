@@ -21,7 +21,7 @@ _REQUIRED = ("id", "rule", "kind", "apis", "cold-ms", "warm-ms", "evidence", "fi
 _OPTIONAL = (
     "constant-args", "warm-up", "warm-up-imports", "reported", "reported-when-used", "skip-frameworks", "measure",
     "hoist-name",
-    "closed-by", "no-work-when", "warm-up-misses", "harmless-when-local",
+    "closed-by", "no-work-when", "warm-up-misses", "harmless-when-local", "lazy-apis",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
 MEASURES = ("regex-compile", "jinja2-compile", "jinja2-loaded-templates")
@@ -64,6 +64,9 @@ class Entry:
     # Arguments that make the call use other state than the warm-up fills: `reverse(...,
     # urlconf=module)` has its own resolver, so warming the default one does not help it.
     warm_up_misses: tuple[int | str | tuple[int, str], ...] = ()
+    # APIs among `apis` that return a lazy proxy (`reverse_lazy`): the work is done when the
+    # result is used, so such a call at import in the parent warms nothing.
+    lazy_apis: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -225,6 +228,8 @@ def _entry(source: str, raw: object) -> Entry:
     misses = raw.get("warm-up-misses", [])
     check(isinstance(misses, list) and all(_argument(i) for i in misses),
           "warm-up-misses must be a list of positions, keyword names or [position, keyword] pairs")
+    lazy = raw.get("lazy-apis", [])
+    check(isinstance(lazy, list) and all(a in raw["apis"] for a in lazy), "lazy-apis must be a list of the entry's apis")
     return Entry(
         id=raw["id"], rule=raw["rule"], kind=raw["kind"], apis=tuple(raw["apis"]),
         cold_ms=float(raw["cold-ms"]), warm_ms=float(raw["warm-ms"]), evidence=raw["evidence"],
@@ -234,7 +239,7 @@ def _entry(source: str, raw: object) -> Entry:
         skip_frameworks=tuple(skip), measure=measure, hoist_name=hoist_name, closed_by=tuple(closed_by), source=source,
         harmless_when_local=tuple(when_local),
         no_work_when=tuple((_item(w["argument"]), tuple(w["values"])) for w in no_work),
-        warm_up_misses=tuple(_item(i) for i in misses),
+        warm_up_misses=tuple(_item(i) for i in misses), lazy_apis=tuple(lazy),
     )
 
 

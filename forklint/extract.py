@@ -319,7 +319,8 @@ class _Walk:
         if kind is cst.IfExp:
             return Either((self.value(node.body), self.value(node.orelse)))  # type: ignore[union-attr]
         if kind is cst.BooleanOperation:
-            return Either((self.value(node.left), self.value(node.right)))  # type: ignore[union-attr]
+            which = "or" if type(node.operator) is cst.Or else "and"  # type: ignore[union-attr]
+            return Either((self.value(node.left), self.value(node.right)), which)  # type: ignore[union-attr]
         if kind is cst.BinaryOperation:
             return Operation(_OPERATORS.get(type(node.operator), "?"), (self.value(node.left), self.value(node.right)))  # type: ignore[union-attr]
         if kind is cst.FormattedString:

@@ -8,7 +8,7 @@ Lines and columns are 1-based everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Literal, Union
 
 
 @dataclass(frozen=True)
@@ -97,11 +97,17 @@ class Item:
     index: int | None = None
 
 
+EitherKind = Literal["if", "or", "and"]
+
+
 @dataclass(frozen=True)
 class Either:
-    """One of several values: `A if flag else B`, `a or b`."""
+    """One of several values: `A if flag else B`, `a or b`, `a and b`."""
 
     options: tuple["Val", ...]
+    # Which: `a or b` is `b` only when `a` is falsy (`name or cls.DEFAULT`), which a value
+    # read from the code can tell.
+    kind: EitherKind = "if"
 
 
 @dataclass(frozen=True)

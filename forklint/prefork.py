@@ -16,7 +16,7 @@ from typing import Callable, Hashable, Iterable, Literal
 
 from . import entry_points
 from .entry_points import LOADERS as ENTRY_POINT_LOADERS
-from .dynamic_imports import IMPORTERS, computed_imports
+from .dynamic_imports import IMPORTERS, Binding, bind, computed_imports
 from .facts import Call, Import
 from .frameworks import Job, Launch
 from .installed import installed
@@ -49,6 +49,7 @@ class Frame:
     module: Module  # where the call is
     call: Call
     callee: FunctionRef
+    caller: FunctionRef | None = None  # the function making the call (None: module level, a signal's send)
 
     def same_site(self, other: "Frame") -> bool:
         return self.module.name == other.module.name and self.call.pos == other.call.pos
@@ -262,7 +263,7 @@ class Simulator:
         if target in ENTRY_POINT_LOADERS:
             self._load_plugins(module, fn, call, target)
         if target in IMPORTERS:  # `import_module(name)` in a discovery loop
-            computed = computed_imports(self.project, module, fn, call)
+            computed = computed_imports(self.project, module, fn, call, self._binding(fn))
             for name in computed.certain:
                 self.load(name)
             self._load_possibly(computed.possible)
@@ -278,9 +279,23 @@ class Simulator:
             run_django_setup(self.project, self)
         callee = self.project.callee(fn, call, module)
         if callee is not None:
-            self._stack.append(Frame(module, call, callee))
+            self._stack.append(Frame(module, call, callee, fn))
             self.run(callee)
             self._stack.pop()
+
+    def _binding(self, fn: FunctionRef | None) -> Binding | None:
+        """How the calls the parent is inside bound `fn`: the class its `cls`/`self` is and
+        the arguments it was given, which a name it imports may be built from."""
+        binding: Binding | None = None
+        previous: FunctionRef | None = None
+        for frame in self._stack:
+            if frame.caller is None or previous is None or frame.caller.qualified != previous.qualified:
+                binding = None  # the caller was not run by the frame before (a receiver of a send)
+            binding = bind(self.project, frame.module, frame.caller, frame.call, frame.callee, binding)
+            previous = frame.callee
+        if not self._stack or fn is None or self._stack[-1].callee.qualified != fn.qualified:
+            return None
+        return binding
 
     def _load_plugins(self, module: Module, fn: FunctionRef | None, call: Call, target: str) -> None:
         """An entry-point loader: what the project's entry points in its group import, as

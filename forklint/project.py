@@ -721,6 +721,18 @@ class Project:
         self._mros[qualified] = seen
         return seen
 
+    def exact_class(self, module: Module, scope: Function | None, value: Val) -> str | None:
+        """The project class a value is or is an instance of, when the code pins it
+        (`SettingCluster`, `Exporter()`); None for a parameter's declared class, which any
+        subclass may stand in for, and for what the analysis cannot tell."""
+        if isinstance(value, Dotted) and scope is not None and value.name.split(".")[0] in dict(scope.annotations):
+            return None  # a parameter's declared class (see `_Declared`)
+        target = self.resolve(module, scope, value)
+        if target is None:
+            return None
+        named = target.removesuffix("()")
+        return named if named in self.classes else None
+
     def is_subclass(self, qualified: str, bases: frozenset[str] | set[str]) -> bool:
         return any(name in bases for name in self.mro(qualified))
 
@@ -970,6 +982,14 @@ def _is_classmethod(fn: Function) -> bool:
 
 def _is_staticmethod(fn: Function) -> bool:
     return "staticmethod" in _decorator_names(fn)
+
+
+def receiver_parameter(fn: Function) -> str | None:
+    """The parameter a method receives its instance or class in (`self`, `cls`); None for
+    functions and static methods."""
+    if fn.class_name is None or not fn.params or _is_staticmethod(fn):
+        return None
+    return fn.params[0]
 
 
 _BUILTINS = frozenset(

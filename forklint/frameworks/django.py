@@ -51,22 +51,30 @@ def django_settings_module(project: Project) -> str | None:
 
 def installed_apps(project: Project, settings: Module, depth: int = 0) -> list[str]:
     """INSTALLED_APPS as the settings module builds it: a list, tuples added together
-    (`DJANGO_APPS + LOCAL_APPS`), or from a module it star-imports (`from .base import *`)."""
+    (`DJANGO_APPS + LOCAL_APPS`), or from a module it star-imports (`from .base import *`).
+    Where it is rebuilt from the deployment's configuration (`X = tuple(EXTRA or ()) + X`,
+    a comprehension dropping the disabled ones, a function of it), the last list the code
+    spells stands: what the configuration adds or drops is not read."""
     return _setting_strings(project, settings, Dotted("INSTALLED_APPS"), depth) or []
 
 
-def _setting_strings(project: Project, module: Module, value: Val, depth: int) -> list[str] | None:
+def _setting_strings(project: Project, module: Module, value: Val, depth: int, before: int | None = None) -> list[str] | None:
     if depth > 5:
         return None
     if isinstance(value, Seq):
         return [item.value for item in value.items if isinstance(item, Const) and isinstance(item.value, str)]
     if isinstance(value, Operation) and value.op == "+":
-        parts = [_setting_strings(project, module, operand, depth) for operand in value.operands]
+        parts = [_setting_strings(project, module, operand, depth, before) for operand in value.operands]
         return None if any(part is None for part in parts) else [name for part in parts for name in part]  # type: ignore[union-attr]
     if isinstance(value, Dotted) and "." not in value.name:
-        assigned = [a.value for a in module.facts.assigns if a.target == value.name]
+        # `before`: in `X = X + [...]` the right side's X is the value from an earlier line.
+        assigned = [a for a in module.facts.assigns if a.target == value.name and (before is None or a.pos.line < before)]
+        for assign in reversed(assigned):
+            found = _setting_strings(project, module, assign.value, depth + 1, assign.pos.line)
+            if found is not None:
+                return found
         if assigned:
-            return _setting_strings(project, module, assigned[-1], depth + 1)
+            return None
         for imp in module.facts.imports:
             star = project.module(project.import_target(module, imp).removesuffix(".*")) if imp.name == "*" else None
             found = _setting_strings(project, star, value, depth + 1) if star is not None else None
