@@ -43,6 +43,7 @@ from forklint.extract import (  # the helpers the lean extractor kept as they we
     _Scope,
     _is_type_checking,
     _syntax_error,
+    annotation_value,
 )
 from forklint.noqa import NOQA_COMMENT, noqa_codes
 
@@ -315,7 +316,7 @@ class _Collector(cst.CSTVisitor):
             names.append(params.star_kwarg.name.value)
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         annotations = tuple(
-            (p.name.value, self.value(p.annotation.annotation)) for p in every if p.annotation is not None
+            (p.name.value, annotation_value(p.annotation.annotation, self.value)) for p in every if p.annotation is not None
         )
         defaults = tuple((p.name.value, self.value(p.default)) for p in every if p.default is not None)
         self.functions.append(

@@ -503,7 +503,7 @@ class _Walk:
             names.append(params.star_kwarg.name.value)
         every = [*params.posonly_params, *params.params, *params.kwonly_params]
         annotations = tuple(
-            (p.name.value, self.value(p.annotation.annotation)) for p in every if p.annotation is not None
+            (p.name.value, annotation_value(p.annotation.annotation, self.value)) for p in every if p.annotation is not None
         )
         defaults = tuple((p.name.value, self.value(p.default)) for p in every if p.default is not None)
         self.functions.append(
@@ -689,6 +689,39 @@ class _Walk:
 
 
 _CONSTANT_NAMES = {"True": True, "False": False, "None": None}
+
+
+def annotation_value(node: cst.BaseExpression | None, value: Callable[[cst.BaseExpression], Val], depth: int = 0) -> Val:
+    """A parameter's annotation as the values it admits: a class stands for an instance
+    of it, `Optional[A]`, `Union[A, B]` and `A | B` for either, `Type[A]` / `type[A]` for
+    the class itself (`Operation("type", (A,))`), and a string for the annotation it
+    spells (`"Type[Submission]"`, written so to break an import cycle). Other generics
+    (`List[A]`) admit no instance of `A`: nothing. `value` turns a name into a value."""
+    kind = type(node)
+    if kind is cst.Name or kind is cst.Attribute:
+        return value(node)  # type: ignore[arg-type]
+    if (kind is cst.SimpleString or kind is cst.ConcatenatedString) and depth < 2:
+        text = _string_value(node)  # type: ignore[arg-type]
+        try:
+            parsed = cst.parse_expression(text) if isinstance(text, str) else None
+        except cst.ParserSyntaxError:
+            parsed = None
+        return annotation_value(parsed, value, depth + 1) if parsed is not None else OTHER
+    if kind is cst.BinaryOperation and type(node.operator) is cst.BitOr:  # type: ignore[union-attr]
+        return Either((annotation_value(node.left, value, depth), annotation_value(node.right, value, depth)))  # type: ignore[union-attr]
+    if kind is cst.Subscript:
+        generic = value(node.value)  # type: ignore[union-attr]
+        name = generic.name.rpartition(".")[2] if isinstance(generic, Dotted) else ""
+        items = [annotation_value(el.slice.value, value, depth) for el in node.slice  # type: ignore[union-attr]
+                 if type(el.slice) is cst.Index]
+        if name in ("Optional", "Union"):
+            return Either(tuple(items))
+        if name in ("Type", "type") and len(items) == 1:
+            inner = items[0]
+            options = inner.options if isinstance(inner, Either) else (inner,)
+            types = tuple(Operation("type", (option,)) for option in options)
+            return types[0] if len(types) == 1 else Either(types)
+    return OTHER
 
 
 def _string_value(node: cst.SimpleString | cst.ConcatenatedString | cst.FormattedString) -> str | bytes | None:

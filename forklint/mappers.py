@@ -66,6 +66,7 @@ class OrmUse:
     function: FunctionRef
     call: Call
     what: str  # `Event(...)`, `select(User)`, `User.query`
+    model: str | None = None  # the mapped class it names, when it names one: its module is loaded by then
 
 
 class Models:
@@ -164,28 +165,31 @@ class Models:
     def orm_use(self, fn: FunctionRef) -> OrmUse | None:
         """The first call in `fn` that makes SQLAlchemy configure mappers."""
         for call in fn.facts.calls:
-            what = self.configures(fn, call)
-            if what is not None:
-                return OrmUse(fn, call, what)
+            found = self._configuring(fn, call, fn.module)
+            if found is not None:
+                return OrmUse(fn, call, *found)
         return None
 
     def configures(self, fn: FunctionRef | None, call: Call, module: Module | None = None) -> str | None:
         """How `call` (in `fn`, or at `module` level) makes SQLAlchemy configure every
         mapper defined so far: a model built or queried, `configure_mappers()`; None
         when it does not."""
-        project = self.project
         module = fn.module if fn is not None else module
-        if module is None:
-            return None
+        found = self._configuring(fn, call, module) if module is not None else None
+        return found[0] if found is not None else None
+
+    def _configuring(self, fn: FunctionRef | None, call: Call, module: Module) -> tuple[str, str | None] | None:
+        """How `call` configures the mappers (see `configures`), and the mapped class it names."""
+        project = self.project
         target = project.call_target(fn, module, call)
         if target in self.mapped:
-            return f"{target.rpartition('.')[2]}(...)"
+            return f"{target.rpartition('.')[2]}(...)", target
         if target in self.configure_targets:
-            return f"{call.source}()"
+            return f"{call.source}()", None
         if target is not None and ".query" in target:
             for model in self.mapped:
                 if target.startswith(f"{model}.query"):
-                    return f"{model.rpartition('.')[2]}.query"
+                    return f"{model.rpartition('.')[2]}.query", model
         is_query = target in QUERY_FUNCTIONS or (
             isinstance(call.func, Dotted) and call.func.name.rpartition(".")[2] in QUERY_METHODS
         )
@@ -193,7 +197,8 @@ class Models:
             for arg in call.args:
                 named = project.resolve(module, fn.facts if fn else None, arg)
                 if named is not None and (named in self.mapped or named.rpartition(".")[0] in self.mapped):
-                    return f"{call.source}({named.rpartition('.')[2]})"
+                    model = named if named in self.mapped else named.rpartition(".")[0]
+                    return f"{call.source}({named.rpartition('.')[2]})", model
         return None
 
 

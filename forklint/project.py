@@ -523,12 +523,21 @@ class Project:
         return not name.startswith("_")
 
     def _declared(self, module: Module, scope: Function, name: str, depth: int) -> list[_Thing]:
-        """An instance of a parameter's annotated project class (`parser: BaseParser`)."""
+        """An instance of a parameter's annotated project class (`parser: BaseParser`), or
+        the class itself where the annotation says so (`model: Type[Submission]`)."""
         for param, annotation in scope.annotations:
             if param == name:
                 outer = self._enclosing_function(module, scope)
-                return [_Declared(f"{t}()") for t in self.resolve_all(module, outer, annotation, None, depth + 1) if t in self.classes]
+                return self._annotated(module, outer, annotation, depth)
         return []
+
+    def _annotated(self, module: Module, scope: Function | None, annotation: Val, depth: int) -> list[_Thing]:
+        if isinstance(annotation, Either):
+            return [t for option in annotation.options for t in self._annotated(module, scope, option, depth)]
+        if isinstance(annotation, Operation) and annotation.op == "type":
+            (cls,) = annotation.operands
+            return [_Declared(t) for t in self.resolve_all(module, scope, cls, None, depth + 1) if t in self.classes]
+        return [_Declared(f"{t}()") for t in self.resolve_all(module, scope, annotation, None, depth + 1) if t in self.classes]
 
     # -- registries: classes collected by a decorator or an append ---------------------
 

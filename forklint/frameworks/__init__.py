@@ -10,7 +10,7 @@ Facts behind every table (file:line in the frameworks' own source) are in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from ..facts import Call, Const, Dotted, Val
 from ..project import FunctionRef, Hop, Module, Project
@@ -139,10 +139,7 @@ def _through_helpers(project: Project, submissions: list[_Submission]) -> list[t
         pending = []
         current = dict(helpers)
         helpers.clear()
-        for module, fn, call in all_calls(project):
-            callee = project.callee(fn, call, module)
-            if callee is None or callee.qualified not in current:
-                continue
+        for module, fn, call, callee in [*_helper_calls(project, current), *_submitted_helpers(project, submissions, current)]:
             for index, name, inner in current[callee.qualified]:
                 value = call.arg(index, name) if index >= 0 else None
                 if value is None:
@@ -155,6 +152,30 @@ def _through_helpers(project: Project, submissions: list[_Submission]) -> list[t
                 if not job_fns and note_helper(outer):
                     pending.append(outer)
     return found
+
+
+def _helper_calls(project: Project, helpers: Mapping[str, object]) -> Iterator[tuple[Module, FunctionRef | None, Call, FunctionRef]]:
+    """Every call of one of `helpers` in the project: (module, function, call, the helper)."""
+    for module, fn, call in all_calls(project):
+        callee = project.callee(fn, call, module)
+        if callee is not None and callee.qualified in helpers:
+            yield module, fn, call, callee
+
+
+def _submitted_helpers(project: Project, submissions: list[_Submission],
+                       helpers: Mapping[str, object]) -> Iterator[tuple[Module, FunctionRef | None, Call, FunctionRef]]:
+    """Helpers that are jobs themselves: `q.enqueue(_queue_task, args=(func, ...))` where
+    `_queue_task` enqueues its `func` in turn. The call is the one the framework makes of
+    the job in the child, with the arguments the submission gives it."""
+    for sub in submissions:
+        module, call = sub.site
+        target = project.call_target(sub.fn, module, call)
+        job_call = adapter(sub.flavour).job_call(project, module, sub.fn, call, target) if target else None
+        if job_call is None:
+            continue
+        for job_fn in _job_functions(project, module, sub.fn, sub.value):
+            if job_fn.qualified in helpers:
+                yield module, sub.fn, job_call, job_fn
 
 
 def _job_functions(project: Project, module: Module, fn: FunctionRef | None, value: Val | None) -> list[FunctionRef]:

@@ -147,6 +147,12 @@ class Adapter:
         """How the children of decorator-declared jobs live."""
         raise ValueError(flavour)
 
+    def job_call(self, project: Project, module: Module, fn: FunctionRef | None, call: Call,
+                 target: str) -> Call | None:
+        """The call of the submitted job that this submission makes in the child, as far as
+        the code shows its arguments (`q.enqueue(f, a, b)` → `f(a, b)`), or None."""
+        return None
+
     # -- parent and children -----------------------------------------------------------
 
     def parent_key(self, parents: "Parents", job: Job) -> Hashable:

@@ -124,6 +124,30 @@ class RQ(Adapter):
     def fork_model(self, models: ForkModels, flavour: str) -> ForkModel:
         return models.memo("rq", lambda: self._fork_model(models.project))  # type: ignore[return-value]
 
+    def job_call(self, project: Project, module: Module, fn: FunctionRef | None, call: Call,
+                 target: str) -> Call | None:
+        """`q.enqueue(f, a, b)` runs `f(a, b)` in the horse; with `args=`/`kwargs=` given
+        (rq's Queue.parse_args takes them as the job's arguments, then no other positional
+        one), `f(*args, **kwargs)`; `enqueue_call(f, args=..., kwargs=...)` likewise."""
+        method = target.rpartition(".")[2]
+        if method not in RQ_ENQUEUE or not _is_rq_queue(project, target):
+            return None
+        index, keyword = RQ_ENQUEUE[method]
+        func = call.arg(index, keyword)
+        if func is None:
+            return None
+        given, named = call.kwarg("args"), call.kwarg("kwargs")
+        if given is None and named is None and method != "enqueue_call":
+            if call.starred:
+                return None
+            return replace(call, func=func, args=call.args[index + 1:],
+                           kwargs=tuple((k, v) for k, v in call.kwargs if k not in _RQ_ENQUEUE_OPTIONS and k != keyword))
+        args = _local_value(module, fn, given) if given is not None else Seq(())
+        kwargs = _local_value(module, fn, named) if named is not None else Mapping(())
+        if not isinstance(args, Seq) or not isinstance(kwargs, Mapping) or kwargs.others:
+            return replace(call, func=func, args=args.items if isinstance(args, Seq) else (), kwargs=(), starred=True)
+        return replace(call, func=func, args=args.items, kwargs=kwargs.items, starred=False)
+
     def queue_fork_model(self, models: ForkModels, queue: str | None) -> ForkModel:
         """The fork model of a job put on `queue`: the workers that consume it decide.
 
@@ -320,6 +344,22 @@ def _rq_worker(flavour: str, arguments: Sequence[str], env: EnvMapping[str, str]
     )
     values.update({k: v for k, v in fields.items() if v is not None})
     return Launch(**values)  # type: ignore[arg-type]
+
+
+# Keywords rq's Queue.enqueue keeps for itself (Queue.parse_args): not the job's arguments.
+_RQ_ENQUEUE_OPTIONS = frozenset(
+    {"job_timeout", "timeout", "description", "result_ttl", "ttl", "failure_ttl", "depends_on", "job_id", "at_front",
+     "meta", "retry", "on_success", "on_failure", "on_stopped", "pipeline", "group_id", "repeat", "args", "kwargs"}
+)
+
+
+def _local_value(module: Module, fn: FunctionRef | None, value: Val) -> Val:
+    """A name's value where the function (or module) assigns it once: `task_args = (...)`."""
+    if not isinstance(value, Dotted) or "." in value.name:
+        return value
+    scope = fn.facts.assigns if fn is not None else module.facts.assigns
+    assigned = [a.value for a in scope if a.target == value.name]
+    return assigned[0] if len(assigned) == 1 else value
 
 
 def _is_rq_queue(project: Project, target: str) -> bool:

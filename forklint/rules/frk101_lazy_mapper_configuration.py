@@ -94,6 +94,10 @@ class LazyMapperConfiguration(Rule):
                 configured_by[id(parent)] = parent.defined_before_last(configures)
             configured = configured_by[id(parent)]
             loaded = set(analysis.child_modules(job)) | {m for s in parent.states for m in s.modules}
+            if use.model is not None and (models_module := analysis.project.module_of(use.model)) is not None:
+                # The class the job queries exists in the child, so its module is loaded by then
+                # (a model class passed to the job as an argument is imported when RQ unpickles it).
+                loaded.add(models_module.name)
             pending = [
                 name for name, has_relationship in models.mapped.items()
                 if has_relationship and name not in configured
