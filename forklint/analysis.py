@@ -54,6 +54,7 @@ class Analysis:
         self._child_startups: dict[str, ParentState] = {}
         self._module_loads: dict[str, ParentState] = {}
         self._constants: dict[tuple[str, str, int, bool], bool] = {}
+        self._strings: dict[tuple[str, str, int], tuple[str, ...] | None] = {}
 
     @cached_property
     def jobs(self) -> list[Job]:
@@ -348,7 +349,16 @@ class Analysis:
         what `bound` gives it)."""
         if value is None or depth > _CONSTANT_DEPTH:
             return None
-        bound = bound or {}
+        if not bound:  # the same value in the same scope: the same strings (cycles cut)
+            key = (module.name, fn.qualified if fn else "", id(value))
+            if key not in self._strings:
+                self._strings[key] = None
+                self._strings[key] = self._find_strings(module, fn, value, {}, depth)
+            return self._strings[key]
+        return self._find_strings(module, fn, value, bound, depth)
+
+    def _find_strings(self, module: Module, fn: FunctionRef | None, value: Val,
+                      bound: dict[str, tuple[str, ...]], depth: int) -> tuple[str, ...] | None:
 
         def each(v: Val | None) -> tuple[str, ...] | None:
             return self.strings(module, fn, v, bound, depth + 1)
@@ -408,6 +418,8 @@ class Analysis:
                 found.append(self.strings(fn.module, None, default, None, depth + 1) if not call.starred and default is not None else None)
             else:
                 found.append(self.strings(module, caller, argument, None, depth + 1))
+            if found[-1] is None:
+                return None  # one site passes what is not known here
         return _union(found)
 
     def argument_for(self, fn: FunctionRef, name: str, caller: FunctionRef | None, module: Module, call: Call) -> Val | None:

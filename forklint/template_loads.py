@@ -66,6 +66,8 @@ class TemplateLoads:
         self.analysis = analysis
         self.project = analysis.project
         self._loaders: dict[str, Loader | None] = {}
+        self._loads: dict[str, list[Load]] = {}
+        self._parent_names: dict[int, set[str] | None] = {}
 
     @cached_property
     def _entries(self) -> dict[str, Entry]:
@@ -73,12 +75,10 @@ class TemplateLoads:
 
     def loads(self, fn: FunctionRef) -> list[Load]:
         """The loads by constant names that `fn` makes, directly or through a loader."""
-        found = []
-        for call in fn.facts.calls:
-            load = self.load_at(fn, fn.module, call)
-            if load is not None:
-                found.append(load)
-        return found
+        if fn.qualified not in self._loads:
+            found = [self.load_at(fn, fn.module, call) for call in fn.facts.calls]
+            self._loads[fn.qualified] = [load for load in found if load is not None]
+        return self._loads[fn.qualified]
 
     def load_at(self, fn: FunctionRef | None, module: Module, call: Call) -> Load | None:
         """The load `call` makes by constant names, or None."""
@@ -171,6 +171,11 @@ class TemplateLoads:
     def parent_names(self, parent: Parent) -> set[str] | None:
         """The template names the parent loads by name before the fork; None when it loads
         one whose name is not known here (it may be any)."""
+        if id(parent) not in self._parent_names:
+            self._parent_names[id(parent)] = self._find_parent_names(parent)
+        return self._parent_names[id(parent)]
+
+    def _find_parent_names(self, parent: Parent) -> set[str] | None:
         names: set[str] = set()
         for state in parent.states:
             for step in state.timeline:
