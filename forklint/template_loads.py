@@ -87,10 +87,12 @@ class TemplateLoads:
             return None
         return Load(fn, call, loader, names)
 
-    def names_at(self, fn: FunctionRef | None, module: Module, call: Call) -> tuple[Loader | None, tuple[str, ...] | None]:
+    def names_at(self, fn: FunctionRef | None, module: Module, call: Call,
+                 any_receiver: bool = False) -> tuple[Loader | None, tuple[str, ...] | None]:
         """The loader `call` reaches and the names it loads (None: not constant, or `fn` is
-        itself a loader that passes its parameter on: its callers write the name)."""
-        loader, written = self._loader_of_call(fn, module, call)
+        itself a loader that passes its parameter on: its callers write the name).
+        `any_receiver`: also a load on a local Environment (the parent's own app)."""
+        loader, written = self._loader_of_call(fn, module, call, any_receiver)
         if loader is None or written is None:
             return loader, None
         if fn is not None and _the_parameter(written, set(fn.facts.params), fn) is not None:
@@ -102,9 +104,10 @@ class TemplateLoads:
             names = self.analysis.strings(step.function.module, step.function, step.name, {step.param: names})
         return loader, names
 
-    def _loader_of_call(self, fn: FunctionRef | None, module: Module, call: Call) -> tuple[Loader | None, Val | None]:
+    def _loader_of_call(self, fn: FunctionRef | None, module: Module, call: Call,
+                        any_receiver: bool = False) -> tuple[Loader | None, Val | None]:
         """The loader `call` reaches and the argument it gives as the (outermost) name."""
-        direct = self._direct(fn, module, call)
+        direct = self._direct(fn, module, call, any_receiver)
         if direct is not None:
             return Loader(direct[0], direct[1], ()), _name_argument(call)
         callee = self.project.callee(fn, call, module) if fn is not None else None
@@ -115,7 +118,8 @@ class TemplateLoads:
             return None, None
         return loader, self.analysis.argument_for(callee, loader.steps[0].param, fn, module, call)
 
-    def _direct(self, fn: FunctionRef | None, module: Module, call: Call) -> tuple[Entry, str | None] | None:
+    def _direct(self, fn: FunctionRef | None, module: Module, call: Call,
+                any_receiver: bool = False) -> tuple[Entry, str | None] | None:
         """The catalogue entry of a load by name on a shared Environment, and its receiver."""
         api = self.analysis.api(fn, module, call)
         entry = self._entries.get(api) if api else None
@@ -130,7 +134,7 @@ class TemplateLoads:
             return entry, None  # a function (`render_template`) that loads on the app's Environment
         receiver = func.name.rpartition(".")[0]
         head = receiver.partition(".")[0]
-        if fn is not None and (head in fn.facts.params or any(a.target == head for a in fn.facts.assigns)):
+        if not any_receiver and fn is not None and (head in fn.facts.params or any(a.target == head for a in fn.facts.assigns)):
             # A local or a parameter: maybe built per job (reported at its constructor), not
             # provably shared.
             return None
@@ -181,13 +185,15 @@ class TemplateLoads:
             for step in state.timeline:
                 if step.kind != "call" or step.call is None:
                     continue
-                loader, found = self.names_at(step.function, step.module, step.call)
+                # The parent's app or Environment is often a local of its worker function
+                # (`app = create_app()`), and it is the one its children inherit.
+                loader, found = self.names_at(step.function, step.module, step.call, any_receiver=True)
                 if loader is None:
                     continue
                 if found is not None:
                     names.update(found)
                 elif step.function is None or _the_parameter(
-                        self._loader_of_call(step.function, step.module, step.call)[1],
+                        self._loader_of_call(step.function, step.module, step.call, True)[1],
                         set(step.function.facts.params), step.function) is None:
                     return None  # not a helper passing its parameter on: a name unknown here
         return names
