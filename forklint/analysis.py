@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 from .catalogue import Catalogue, Entry
-from .costs import Cost, ImportTimes, call_cost, jinja2_compile_ms
+from .costs import Cost, ImportTimes, call_cost, catalogue_cost, jinja2_compile_ms
 from .diagnostics import ChainLink, Diagnostic
 from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Item, Mapping, Operation, Seq, Val
@@ -53,6 +54,7 @@ class Analysis:
         self._child_startups: dict[str, ParentState] = {}
         self._module_loads: dict[str, ParentState] = {}
         self._constants: dict[tuple[str, str, int, bool], bool] = {}
+        self._strings: dict[tuple[str, str, int], tuple[str, ...] | None] = {}
 
     @cached_property
     def jobs(self) -> list[Job]:
@@ -307,6 +309,19 @@ class Analysis:
     def templates(self) -> TemplateFiles:
         return TemplateFiles(self.project.root)
 
+    def template_cost(self, entry: Entry, names: tuple[str, ...]) -> Cost:
+        """What a child's first load of templates `names` costs: compiling them, with what
+        they extend or include, measured here where each is one project file and Jinja2 is
+        installed; else the catalogue's figure."""
+        sources: list[str] = []
+        for name in names:
+            found = self.templates.sources(name)
+            if found is None:
+                return catalogue_cost(entry)
+            sources.extend(found)
+        measured = jinja2_compile_ms(*dict.fromkeys(sources)) if sources else None
+        return Cost(measured, 0.0, "measured") if measured is not None else catalogue_cost(entry)
+
     def _loaded_templates_ms(self, fn: FunctionRef, built: Call) -> float | None:
         """What compiling the templates `fn` loads by constant name from the Environment it
         builds with `built` (`env.get_template("digest.html")`) costs, with those they
@@ -324,6 +339,96 @@ class Analysis:
                 return None
             sources.extend(found)
         return jinja2_compile_ms(*dict.fromkeys(sources)) if sources else None
+
+    def strings(self, module: Module, fn: FunctionRef | None, value: Val | None,
+                bound: dict[str, tuple[str, ...]] | None = None, depth: int = 0) -> tuple[str, ...] | None:
+        """Every string `value` may be, where each is built only from literals; None when
+        one is not. Beyond `_fold`: a loop variable over a literal list takes each item
+        (`for f in ["html", "txt"]`), `"x.{}".format(f)` each formatting, a local assigned
+        in several places each value, and a parameter what every call site passes (or
+        what `bound` gives it)."""
+        if value is None or depth > _CONSTANT_DEPTH:
+            return None
+        if not bound:  # the same value in the same scope: the same strings (cycles cut)
+            key = (module.name, fn.qualified if fn else "", id(value))
+            if key not in self._strings:
+                self._strings[key] = None
+                self._strings[key] = self._find_strings(module, fn, value, {}, depth)
+            return self._strings[key]
+        return self._find_strings(module, fn, value, bound, depth)
+
+    def _find_strings(self, module: Module, fn: FunctionRef | None, value: Val,
+                      bound: dict[str, tuple[str, ...]], depth: int) -> tuple[str, ...] | None:
+
+        def each(v: Val | None) -> tuple[str, ...] | None:
+            return self.strings(module, fn, v, bound, depth + 1)
+
+        if isinstance(value, Const):
+            return (value.value,) if isinstance(value.value, str) else None
+        if isinstance(value, Either):
+            return _union([each(v) for v in value.options])
+        if isinstance(value, Item):
+            of = value.of
+            if isinstance(of, Dotted) and "." not in of.name:  # `for f in FORMATS`: the list it names
+                written = self._written(module, fn, of.name)
+                of = written[0] if len(written) == 1 else of
+            if not isinstance(of, Seq):
+                return None
+            if value.index is not None:
+                return each(of.items[value.index]) if 0 <= value.index < len(of.items) else None
+            return _union([each(v) for v in of.items])
+        if isinstance(value, Operation) and value.op in ("+", "f"):
+            parts = [(p.value.replace("{{", "{").replace("}}", "}"),) if value.op == "f" and isinstance(p, Const)
+                     and isinstance(p.value, str) else each(p) for p in value.operands]
+            return _product(parts, "".join)
+        if isinstance(value, Call) and isinstance(value.func, Attr) and value.func.attr == "format" and not value.kwargs:
+            return _product([each(value.func.value), *(each(a) for a in value.args)], lambda p: p[0].format(*p[1:]))
+        if isinstance(value, Dotted) and "." not in value.name:
+            name = value.name
+            if name in bound:
+                return bound[name]
+            if fn is not None and name in fn.facts.params and not any(a.target == name for a in fn.facts.assigns):
+                return self._parameter_strings(fn, name, depth)
+            local = [a.value for a in fn.facts.assigns if a.target == name] if fn is not None else []
+            if local:
+                return _union([each(v) for v in local])
+            top = [a.value for a in module.facts.assigns if a.target == name]
+            if top:
+                return _union([self.strings(module, None, v, None, depth + 1) for v in top])
+            folded = self._fold(module, fn, value, depth)
+            return (folded,) if isinstance(folded, str) else None
+        return None
+
+    def _written(self, module: Module, fn: FunctionRef | None, name: str) -> list[Val]:
+        """The values a bare name is assigned: in the function where it is a local, else
+        at its module's top level."""
+        local = [a.value for a in fn.facts.assigns if a.target == name] if fn is not None else []
+        return local or [a.value for a in module.facts.assigns if a.target == name]
+
+    def _parameter_strings(self, fn: FunctionRef, name: str, depth: int) -> tuple[str, ...] | None:
+        """What every call site passes for parameter `name` (or leaves to its default)."""
+        sites = self.project.callers(fn)
+        if not sites:
+            return None
+        found: list[tuple[str, ...] | None] = []
+        for caller, module, call in sites:
+            argument = None if call.starred else self.argument_for(fn, name, caller, module, call)
+            if argument is None:
+                default = dict(fn.facts.defaults).get(name)
+                found.append(self.strings(fn.module, None, default, None, depth + 1) if not call.starred and default is not None else None)
+            else:
+                found.append(self.strings(module, caller, argument, None, depth + 1))
+            if found[-1] is None:
+                return None  # one site passes what is not known here
+        return _union(found)
+
+    def argument_for(self, fn: FunctionRef, name: str, caller: FunctionRef | None, module: Module, call: Call) -> Val | None:
+        """What `call` (a call of `fn`) passes for `fn`'s parameter `name`, if it passes one."""
+        argument = call.kwarg(name)
+        if argument is None and name in fn.facts.params:
+            position = fn.facts.params.index(name) - self.project.bound_arguments(fn, caller, module, call)
+            argument = call.args[position] if 0 <= position < len(call.args) else None
+        return argument
 
     def _literal(self, module: Module, fn: FunctionRef | None, value: Val) -> Val:
         """`value` folded to the literal it always is, where it is built only from literals;
@@ -543,6 +648,33 @@ def _names(value: Val, name: str, calls: bool) -> bool:
     if isinstance(value, Item):
         return _names(value.of, name, calls)
     return False
+
+
+# A name built from literals may take this many values at most (a product of loops).
+_MAX_STRINGS = 32
+
+
+def _union(found: list[tuple[str, ...] | None]) -> tuple[str, ...] | None:
+    """Every value of each, in order; None when one is unknown or there are too many."""
+    if any(f is None for f in found):
+        return None
+    merged = tuple(dict.fromkeys(v for f in found for v in f))  # type: ignore[union-attr]
+    return merged if merged and len(merged) <= _MAX_STRINGS else None
+
+
+def _product(parts: list[tuple[str, ...] | None], join: Callable[[tuple[str, ...]], str]) -> tuple[str, ...] | None:
+    """`join` of every combination of the parts' values; None when one is unknown."""
+    combos: list[tuple[str, ...]] = [()]
+    for part in parts:
+        if part is None:
+            return None
+        combos = [(*c, v) for c in combos for v in part]
+        if len(combos) > _MAX_STRINGS:
+            return None
+    try:
+        return _union([(join(c),) for c in combos])
+    except (IndexError, KeyError, ValueError):  # a `.format` whose fields the arguments do not fill
+        return None
 
 
 def _argument(call: Call, item: int | str | tuple[int, str]) -> Val | None:

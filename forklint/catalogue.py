@@ -24,7 +24,7 @@ _OPTIONAL = (
     "closed-by", "no-work-when", "warm-up-misses", "harmless-when-local", "lazy-apis",
 )
 # How forklint can measure an entry's cost on the call in front of it (forklint/costs.py).
-MEASURES = ("regex-compile", "jinja2-compile", "jinja2-loaded-templates")
+MEASURES = ("regex-compile", "jinja2-compile", "jinja2-loaded-templates", "jinja2-template-by-name")
 
 
 class CatalogueError(Exception):

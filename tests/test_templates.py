@@ -42,3 +42,26 @@ def test_a_name_two_files_answer_or_none_does_is_unknown(tmp_path: Path) -> None
 def test_an_environment_built_in_the_job_costs_its_templates_measured_here() -> None:
     result = run_cli("--no-cache", ".", cwd=FIXTURE)
     assert "FRK102" in result.stdout and "measured here" in result.stdout
+
+
+SHARED = Path(__file__).resolve().parent.parent / "fixtures" / "frk102_shared_env_first_load"
+
+
+def test_a_first_load_on_a_shared_environment_names_each_template_and_its_measured_cost() -> None:
+    result = run_cli("--no-cache", ".", cwd=SHARED)
+    digest = next(line for line in result.stdout.splitlines() if line.startswith("reports/jobs.py:17:"))
+    # The name is written in the job, formatted over a literal list, and passed to a helper.
+    assert "(digest.html, digest.txt)" in digest and "measured here" in digest
+
+
+def test_a_first_load_on_a_module_environment_is_warmed_in_the_worker_script() -> None:
+    result = run_cli("--no-cache", "--diff", ".", cwd=SHARED)
+    assert "+    import reports.env" in result.stdout
+    assert "+    reports.env.ENV.get_template('digest.txt')" in result.stdout
+    assert "welcome.html" not in result.stdout  # a Flask app's Environment: said, not edited
+
+
+def test_a_template_using_the_projects_own_filters_is_measured() -> None:
+    from forklint.costs import jinja2_compile_ms
+
+    assert jinja2_compile_ms("{{ cert.not_after|time }} {% if x is weekend %}{% trans %}hi{% endtrans %}{% endif %}") is not None
