@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -178,6 +176,10 @@ def all_facts(
     with quiet_gc():
         if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
             # fork: the workers inherit the loaded parser instead of importing it again.
+            # (Imported here: a run that parses little never starts a pool.)
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 results = list(pool.map(_facts_of, items, chunksize=16))
         else:

@@ -119,6 +119,15 @@ class Project:
         self._instances: dict[str, list[str]] | None = None
         self._every_call: list[tuple[Module, FunctionRef | None, Call]] | None = None
         self._methods_by_name: dict[str, list[FunctionRef]] | None = None
+        # How many memo entries are being computed right now: a cycle-cut placeholder
+        # (`_names_cache`, `_members_cache`), a half-built table (`registries`,
+        # `subclasses`), an MRO or a canonical name that an inner computation may store
+        # first. While none is, every memo entry a resolution reads is final, so what a
+        # value resolves to no longer depends on when it is asked (see `_func_targets_at`).
+        self._busy = 0
+        # What a callee value resolves to, by (module, scope, value): `shared` facts hold one
+        # `Dotted("models.CharField")` for every call in a file that spells it.
+        self._func_targets: dict[tuple[int, int, int], tuple[str, ...]] = {}
 
     # -- indexing --------------------------------------------------------------------
 
@@ -166,6 +175,15 @@ class Project:
 
     def import_target(self, module: Module, imp: Import) -> str:
         """What an import binds, as an absolute dotted name."""
+        base = self._imported_from(module, imp)
+        if imp.name is None:
+            return base if imp.asname else base.split(".")[0]
+        return f"{base}.{imp.name}" if base else imp.name
+
+    @staticmethod
+    def _imported_from(module: Module, imp: Import) -> str:
+        """The absolute name of the module an import statement names (`from ..core import
+        x` in `pkg.sub.mod`: `pkg.core`; `import a.b`: `a.b`)."""
         base = imp.module
         if imp.level:
             package = module.name.split(".")
@@ -174,13 +192,11 @@ class Project:
             if imp.level > 1:
                 package = package[: len(package) - (imp.level - 1)]
             base = ".".join([*package, imp.module] if imp.module else package)
-        if imp.name is None:
-            return base if imp.asname else base.split(".")[0]
-        return f"{base}.{imp.name}" if base else imp.name
+        return base
 
     def imported_modules(self, module: Module, imp: Import) -> list[str]:
         """Absolute names of the modules an import statement loads (parents first)."""
-        base = self.import_target(module, Import(imp.module, imp.level, None, "x", imp.pos, False, False))
+        base = self._imported_from(module, imp)
         parts = base.split(".")
         names = [".".join(parts[: i + 1]) for i in range(len(parts)) if parts[0]]
         if imp.name not in (None, "*") and self.module(f"{base}.{imp.name}") is not None:
@@ -233,6 +249,12 @@ class Project:
         return []
 
     def _dotted_things(self, module: Module, scope: Function | None, name: str, at: _UseSite, depth: int) -> list[_Thing]:
+        if "[]" not in name:  # most names: no item steps to take
+            head, *rest = name.split(".")
+            things = self._name_things(module, scope, head, at, depth)
+            for segment in rest:
+                things = self._attr_step(things, segment, depth)
+            return self._finish(things, depth)
         segments = name.split(".")
         head = segments[0]
         things = self._name_things(module, scope, head.replace("[]", ""), at, depth)
@@ -386,9 +408,11 @@ class Project:
         """The project classes that derive from `qualified`, directly or not."""
         if self._subclasses is None:
             self._subclasses = {}
+            self._busy += 1
             for name in self.classes:
                 for ancestor in self.mro(name)[1:]:
                     self._subclasses.setdefault(ancestor, []).append(name)
+            self._busy -= 1
         return self._subclasses.get(qualified, [])
 
     def _positional_field(self, record: _Bound, attr: str) -> Val | None:
@@ -407,7 +431,9 @@ class Project:
         key = (owner, attr)
         if key not in self._members_cache:
             self._members_cache[key] = []  # cut cycles: `self.x = self.x or X()`
+            self._busy += 1
             self._members_cache[key] = self._find_members(owner, attr, depth)
+            self._busy -= 1
         return self._members_cache[key]
 
     def _find_members(self, owner: str, attr: str, depth: int) -> list[_Thing]:
@@ -452,7 +478,9 @@ class Project:
         if cached is not None:
             return cached
         self._names_cache[key] = []  # cut cycles such as `x = x.y`
+        self._busy += 1
         found = self._lookup(module, scope, name, at, depth)
+        self._busy -= 1
         self._names_cache[key] = found
         return found
 
@@ -505,7 +533,7 @@ class Project:
             return None
         module = self.modules.get(module_name)
         for imp in reversed(self._stars.get(module_name, ())):  # the last import wins
-            source = self.module(self.import_target(module, replace(imp, name=None, asname="x")))  # type: ignore[arg-type]
+            source = self.module(self._imported_from(module, imp))  # type: ignore[arg-type]
             if source is None or source.name == module_name or not self._exports(source, name):
                 continue
             if name in self._bindings[source.name]:
@@ -563,6 +591,7 @@ class Project:
         if self._registries is not None:
             return self._registries
         self._registries = {}
+        self._busy += 1
         found: dict[str, list[str]] = {}
         for cls in self.classes.values():
             for decorator in cls.facts.decorators:
@@ -576,6 +605,7 @@ class Project:
                 if isinstance(call.func, Dotted) and call.args and call.func.name.rpartition(".")[2] in _REGISTER_METHODS:
                     self._register(found, module, None, call.func.name.rpartition(".")[0], call.args[-1])
         self._registries = {k: v[: _MAX_ALTERNATIVES * 4] for k, v in found.items()}
+        self._busy -= 1
         return self._registries
 
     def _register(self, found: dict[str, list[str]], module: Module, scope: Function | None, container: str, value: Val) -> None:
@@ -643,9 +673,13 @@ class Project:
     def canonical(self, target: str, depth: int = 0) -> str:
         """Follow project re-exports, aliases, methods and return values in `target`."""
         shallow = depth <= _MAX_DEPTH // 2  # deep down, an answer may be cut short: not kept
-        if shallow and target in self._canonicals:
-            return self._canonicals[target]
+        if shallow:
+            found = self._canonicals.get(target)
+            if found is not None:
+                return found
+        self._busy += 1
         found = self._canonical(target, depth)
+        self._busy -= 1
         if shallow:
             self._canonicals[target] = found
         return found
@@ -719,6 +753,7 @@ class Project:
             return cached
         seen: list[str] = []
         queue = deque([qualified])
+        self._busy += 1
         while queue:
             name = queue.popleft()
             if name in seen:
@@ -727,6 +762,7 @@ class Project:
             cls = self.classes.get(name)
             if cls is not None:
                 queue.extend(self.bases(cls))
+        self._busy -= 1
         self._mros[qualified] = seen
         return seen
 
@@ -743,6 +779,8 @@ class Project:
         return named if named in self.classes else None
 
     def is_subclass(self, qualified: str, bases: frozenset[str] | set[str]) -> bool:
+        if qualified not in self.classes:  # its MRO is itself (framework scans ask of every call target)
+            return qualified in bases
         return any(name in bases for name in self.mro(qualified))
 
     def find_method(self, qualified: str, name: str) -> FunctionRef | None:
@@ -776,7 +814,28 @@ class Project:
         key = id(call)  # a call site's facts live as long as the project
         found = self._call_targets.get(key)
         if found is None:
-            found = self._call_targets[key] = self.resolve_all(module, fn.facts if fn else None, call.func, call)
+            found = self._call_targets[key] = self._func_targets_at(module, fn.facts if fn else None, call)
+        return found
+
+    def _func_targets_at(self, module: Module, scope: Function | None, call: Call) -> tuple[str, ...]:
+        """What `call.func` resolves to at the call; one answer for the calls that spell it alike.
+
+        Where the call site cannot matter — at module level and in class bodies (a name's
+        binding there does not depend on where it is used), or a name chain whose head the
+        function never assigns — the calls with the same callee value in the same scope
+        resolve alike: a class body's twenty `models.CharField(...)` are resolved once.
+        Kept and reused only while no memo entry is being computed (`_busy`): then every
+        entry the resolution reads is final, and asking again later, call after call, would
+        give the same answer.
+        """
+        func = call.func
+        if self._busy or not (scope is None or isinstance(func, Dotted)
+                              and func.name.partition(".")[0].replace("[]", "") not in self._assigned(scope)):
+            return self.resolve_all(module, scope, func, call)
+        key = (id(module), id(scope), id(func))
+        found = self._func_targets.get(key)
+        if found is None:
+            found = self._func_targets[key] = self.resolve_all(module, scope, func, call)
         return found
 
     def callees(self, fn: FunctionRef) -> list[tuple[Call, FunctionRef]]:
