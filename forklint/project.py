@@ -106,6 +106,7 @@ class Project:
             self._index(module)
         self._names_cache: dict[tuple[str, str, str, object], list[_Thing]] = {}
         self._callees: dict[str, list[tuple[Call, FunctionRef]]] = {}
+        self._wrappers: dict[str, tuple[FunctionRef, ...]] = {}
         self._call_targets: dict[int, tuple[str, ...]] = {}
         self._registries: dict[str, list[str]] | None = None
         self._subclasses: dict[str, list[str]] | None = None
@@ -772,6 +773,9 @@ class Project:
                     edges.append((call, callee))
                     if isinstance(target, _Possible):
                         self._possible_edges.add((id(call), callee.qualified))
+                    # The call runs the wrapper its project decorators put in its place first;
+                    # the arguments go to the wrapper's `*args`, so positions are unknown.
+                    edges += [(replace(call, starred=True), w) for w in self.wrappers(callee) if w.qualified != fn.qualified]
             if targets[:1] in (("map",), ("filter",)) and call.args:
                 # `map(parse, items)` calls `parse`; its arguments are not the call's, so the
                 # edge's call is marked starred (positions unknown to the constants analysis).
@@ -781,6 +785,29 @@ class Project:
                         edges.append((replace(call, starred=True), callee))
         self._callees[fn.qualified] = edges
         return edges
+
+    def wrappers(self, fn: FunctionRef) -> tuple[FunctionRef, ...]:
+        """The functions a call of `fn` runs in its place: the nested function a project
+        decorator returns (`@retrying` → its `wrapper`; `@client("s3")` → the wrapper the
+        decorator it returns returns). A decorator that returns the function itself (one
+        that registers it) adds nothing, nor does a nested function it only stores."""
+        cached = self._wrappers.get(fn.qualified)
+        if cached is None:
+            found: list[FunctionRef] = []
+            for decorator in fn.facts.decorators:
+                factory = isinstance(decorator, Call)
+                target = self.resolve(fn.module, None, decorator.func if factory else decorator)  # type: ignore[union-attr]
+                makers = [self.functions[target]] if target in self.functions else []
+                if factory:  # `@client("s3")`: the decorator is what the factory returns
+                    makers = [d for m in makers for d in self._returned_defs(m)]
+                found += [w for m in makers for w in self._returned_defs(m) if w not in found]
+            cached = self._wrappers[fn.qualified] = tuple(found)
+        return cached
+
+    def _returned_defs(self, fn: FunctionRef) -> list[FunctionRef]:
+        """The functions defined in `fn` that it returns (`def wrapper(...): ...; return wrapper`)."""
+        names = [r.name for r in fn.facts.returns if isinstance(r, Dotted) and r.name in fn.facts.local_defs]
+        return [self.functions[f"{fn.qualified}.{n}"] for n in dict.fromkeys(names) if f"{fn.qualified}.{n}" in self.functions]
 
     def _registered_methods(self, fn: FunctionRef, call: Call) -> tuple[str, ...]:
         """A method called on a receiver the analysis cannot follow (`handlers[kind].handle(e)`
