@@ -208,6 +208,26 @@ def loaded_modules(project: "Project", module: "Module", fn: "FunctionRef | None
     return found
 
 
+def loaded_objects(project: "Project", module: "Module", fn: "FunctionRef | None", call: Call, target: str) -> list[str]:
+    """What `entry_point.load()` returns for the entry points this loader call lists, as
+    dotted targets (`pkg.plugin:Plugin` → `pkg.plugin.Plugin`), for the groups the project
+    declares (in declaration order)."""
+    where = LOADERS.get(target)
+    groups = declared(project) if where is not None else {}
+    if not groups:
+        return []
+    index, keyword = where  # type: ignore[misc]
+    value = call.arg(index, keyword) if index is not None else call.kwarg(keyword)
+    names = group_names(project, module, fn, value) if value is not None else None
+    found: list[str] = []
+    for group in sorted(names or ()):
+        for entry in groups.get(group, ()):
+            dotted = entry.target.replace(":", ".").replace(" ", "")
+            if entry.group != CONSOLE_SCRIPTS and ":" in entry.target and dotted not in found:
+                found.append(dotted)
+    return found
+
+
 def group_names(project: "Project", module: "Module", fn: "FunctionRef | None", value: Val,
                 depth: int = 0) -> set[str] | None:
     """The strings `value` may be, where the code shows every one: a literal, a constant

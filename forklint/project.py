@@ -106,6 +106,8 @@ class Project:
             self._index(module)
         self._names_cache: dict[tuple[str, str, str, object], list[_Thing]] = {}
         self._callees: dict[str, list[tuple[Call, FunctionRef]]] = {}
+        self._wrappers: dict[str, tuple[FunctionRef, ...]] = {}
+        self._hosts: dict[str, list[str]] | None = None
         self._call_targets: dict[int, tuple[str, ...]] = {}
         self._registries: dict[str, list[str]] | None = None
         self._subclasses: dict[str, list[str]] | None = None
@@ -846,12 +848,17 @@ class Project:
         edges: list[tuple[Call, FunctionRef]] = []
         for call in fn.facts.calls:
             targets = self.call_targets(fn, fn.module, call) or self._registered_methods(fn, call)
+            if targets and not any(self._function_at(t) for t in targets):
+                targets = self._hosted_methods(targets) or targets
             for target in targets:
                 callee = self._function_at(target)
                 if callee is not None and callee.qualified != fn.qualified:
                     edges.append((call, callee))
                     if isinstance(target, _Possible):
                         self._possible_edges.add((id(call), callee.qualified))
+                    # The call runs the wrapper its project decorators put in its place first;
+                    # the arguments go to the wrapper's `*args`, so positions are unknown.
+                    edges += [(replace(call, starred=True), w) for w in self.wrappers(callee) if w.qualified != fn.qualified]
             if targets[:1] in (("map",), ("filter",)) and call.args:
                 # `map(parse, items)` calls `parse`; its arguments are not the call's, so the
                 # edge's call is marked starred (positions unknown to the constants analysis).
@@ -861,6 +868,85 @@ class Project:
                         edges.append((replace(call, starred=True), callee))
         self._callees[fn.qualified] = edges
         return edges
+
+    def wrappers(self, fn: FunctionRef) -> tuple[FunctionRef, ...]:
+        """The functions a call of `fn` runs in its place: the nested function a project
+        decorator returns (`@retrying` → its `wrapper`; `@client("s3")` → the wrapper the
+        decorator it returns returns). A decorator that returns the function itself (one
+        that registers it) adds nothing, nor does a nested function it only stores."""
+        cached = self._wrappers.get(fn.qualified)
+        if cached is None:
+            found: list[FunctionRef] = []
+            for decorator in fn.facts.decorators:
+                factory = isinstance(decorator, Call)
+                target = self.resolve(fn.module, None, decorator.func if factory else decorator)  # type: ignore[union-attr]
+                makers = [self.functions[target]] if target in self.functions else []
+                if factory:  # `@client("s3")`: the decorator is what the factory returns
+                    makers = [d for m in makers for d in self._returned_defs(m)]
+                found += [w for m in makers for w in self._returned_defs(m) if w not in found]
+            cached = self._wrappers[fn.qualified] = tuple(found)
+        return cached
+
+    def _returned_defs(self, fn: FunctionRef) -> list[FunctionRef]:
+        """The functions defined in `fn` that it returns (`def wrapper(...): ...; return wrapper`)."""
+        names = [r.name for r in fn.facts.returns if isinstance(r, Dotted) and r.name in fn.facts.local_defs]
+        return [self.functions[f"{fn.qualified}.{n}"] for n in dict.fromkeys(names) if f"{fn.qualified}.{n}" in self.functions]
+
+    def plugin_hosts(self) -> dict[str, list[str]]:
+        """Project classes whose instances hold plugin classes, with those classes: a
+        register method of the class (`PluginManager.register`) is given the objects a
+        loop loads from a declared entry-point group (`for ep in entry_points(group=...):
+        register(ep.load())`), or project classes. What the host's methods hand out
+        (`plugins.get(slug)`) is then one of them."""
+        if self._hosts is None:
+            self._hosts = {}
+            for module, fn, call in self.every_call():
+                target = self.call_target(fn, module, call)
+                owner, _, method = (target or "").rpartition(".")
+                if method not in _REGISTER_METHODS or owner not in self.classes or target not in self.functions or not call.args:
+                    continue
+                classes = [t for t in self.resolve_all(module, fn.facts if fn else None, call.args[-1], call) if t in self.classes]
+                classes += self._entry_point_classes(module, fn, call.args[-1])
+                if classes:
+                    hosted = self._hosts.setdefault(owner, [])
+                    hosted += [c for c in classes if c not in hosted]
+        return self._hosts
+
+    def _entry_point_classes(self, module: Module, fn: FunctionRef | None, value: Val) -> list[str]:
+        """The project classes `value` may be when it is `ep.load()` (or a name assigned
+        it) of an entry point the same function lists with a loader call."""
+        if fn is None:
+            return []
+        if isinstance(value, Dotted) and "." not in value.name:
+            assigned = [a.value for a in fn.facts.assigns if a.target == value.name]
+            value = assigned[-1] if len(assigned) == 1 else value
+        if not (isinstance(value, Call) and (self.call_target(fn, module, value) or "").endswith("()[].load")):
+            return []
+        from .entry_points import loaded_objects  # (entry_points reads a Project: imported late)
+
+        found: list[str] = []
+        for call in fn.facts.calls:
+            for target in loaded_objects(self, module, fn, call, self.call_target(fn, module, call) or ""):
+                target = self.canonical(target)
+                if target in self.classes and target not in found:
+                    found.append(target)
+        return found
+
+    def _hosted_methods(self, targets: tuple[str, ...]) -> tuple[str, ...]:
+        """`plugins.get(slug).get_certificates` (a method of an object the analysis cannot
+        follow, handed out by a plugin host: see `plugin_hosts`): the method as the hosted
+        classes define it, when they are few. Possible, not certain."""
+        hosts = self.plugin_hosts()
+        found: list[str] = []
+        for target in targets:
+            owner, _, method = target.rpartition(".")
+            if not method or not owner.endswith(("()", "[]")):
+                continue
+            for host, classes in hosts.items():
+                if owner.startswith(f"{host}.") or owner.startswith(f"{host}()."):
+                    methods = (self.find_method(c, method) for c in classes)
+                    found += [m.qualified for m in methods if m is not None and m.qualified not in found]
+        return tuple(_Possible(f) for f in found) if len(found) <= _MAX_ALTERNATIVES else ()
 
     def _registered_methods(self, fn: FunctionRef, call: Call) -> tuple[str, ...]:
         """A method called on a receiver the analysis cannot follow (`handlers[kind].handle(e)`
