@@ -193,25 +193,22 @@ def _subfolders(root: Path) -> list[Path]:
 def loaded_modules(project: "Project", module: "Module", fn: "FunctionRef | None", call: Call, target: str) -> list[str]:
     """The project modules named by the entry points of the groups this call loads, when
     it is an entry-point loader and the project declares the group (in declaration order)."""
-    where = LOADERS.get(target)
-    groups = declared(project) if where is not None else {}
-    if not groups:
-        return []
-    index, keyword = where  # type: ignore[misc]
-    value = call.arg(index, keyword) if index is not None else call.kwarg(keyword)
-    names = group_names(project, module, fn, value) if value is not None else None
-    found: list[str] = []
-    for group in sorted(names or ()):
-        for entry in groups.get(group, ()):
-            if entry.group != CONSOLE_SCRIPTS and entry.module not in found and project.module(entry.module):
-                found.append(entry.module)
-    return found
+    found = [entry.module for entry in _listed(project, module, fn, call, target) if project.module(entry.module)]
+    return list(dict.fromkeys(found))
 
 
 def loaded_objects(project: "Project", module: "Module", fn: "FunctionRef | None", call: Call, target: str) -> list[str]:
     """What `entry_point.load()` returns for the entry points this loader call lists, as
     dotted targets (`pkg.plugin:Plugin` → `pkg.plugin.Plugin`), for the groups the project
     declares (in declaration order)."""
+    found = [entry.target.replace(":", ".").replace(" ", "")
+             for entry in _listed(project, module, fn, call, target) if ":" in entry.target]
+    return list(dict.fromkeys(found))
+
+
+def _listed(project: "Project", module: "Module", fn: "FunctionRef | None", call: Call, target: str) -> list[EntryPoint]:
+    """The entry points (console scripts aside) of the declared groups an entry-point
+    loader call reads, group by group in name order."""
     where = LOADERS.get(target)
     groups = declared(project) if where is not None else {}
     if not groups:
@@ -219,13 +216,7 @@ def loaded_objects(project: "Project", module: "Module", fn: "FunctionRef | None
     index, keyword = where  # type: ignore[misc]
     value = call.arg(index, keyword) if index is not None else call.kwarg(keyword)
     names = group_names(project, module, fn, value) if value is not None else None
-    found: list[str] = []
-    for group in sorted(names or ()):
-        for entry in groups.get(group, ()):
-            dotted = entry.target.replace(":", ".").replace(" ", "")
-            if entry.group != CONSOLE_SCRIPTS and ":" in entry.target and dotted not in found:
-                found.append(dotted)
-    return found
+    return [entry for group in sorted(names or ()) for entry in groups.get(group, ()) if entry.group != CONSOLE_SCRIPTS]
 
 
 def group_names(project: "Project", module: "Module", fn: "FunctionRef | None", value: Val,
