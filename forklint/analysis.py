@@ -313,32 +313,35 @@ class Analysis:
         """What a child's first load of templates `names` costs: compiling them, with what
         they extend or include, measured here where each is one project file and Jinja2 is
         installed; else the catalogue's figure."""
+        measured = self._templates_ms(names)
+        return Cost(measured, 0.0, "measured") if measured is not None else catalogue_cost(entry)
+
+    def _templates_ms(self, names: list[str] | tuple[str, ...]) -> float | None:
+        """Compiling the project templates `names` with what they extend or include, measured
+        here; None unless each is one project file and Jinja2 is installed here."""
         sources: list[str] = []
         for name in names:
             found = self.templates.sources(name)
             if found is None:
-                return catalogue_cost(entry)
+                return None
             sources.extend(found)
-        measured = jinja2_compile_ms(*dict.fromkeys(sources)) if sources else None
-        return Cost(measured, 0.0, "measured") if measured is not None else catalogue_cost(entry)
+        return jinja2_compile_ms(*dict.fromkeys(sources)) if sources else None
 
     def _loaded_templates_ms(self, fn: FunctionRef, built: Call) -> float | None:
         """What compiling the templates `fn` loads by constant name from the Environment it
-        builds with `built` (`env.get_template("digest.html")`) costs, with those they
-        extend or include; None unless each is a project file and Jinja2 is installed here."""
+        builds with `built` (`env.get_template("digest.html")`) costs (see `_templates_ms`)."""
         held = {a.target for a in fn.facts.assigns if isinstance(a.value, Call) and a.value.pos == built.pos}
-        sources: list[str] = []
+        names: list[str] = []
         for call in fn.facts.calls:
             func = call.func
             if not (isinstance(func, Dotted) and func.name.rpartition(".")[0] in held and func.name.endswith(".get_template")):
                 continue
             written = call.arg(0, "name")
             name = self._fold(fn.module, fn, written, 0) if written is not None else None
-            found = self.templates.sources(name) if isinstance(name, str) else None
-            if found is None:
+            if not isinstance(name, str):
                 return None
-            sources.extend(found)
-        return jinja2_compile_ms(*dict.fromkeys(sources)) if sources else None
+            names.append(name)
+        return self._templates_ms(names)
 
     def strings(self, module: Module, fn: FunctionRef | None, value: Val | None,
                 bound: dict[str, tuple[str, ...]] | None = None, depth: int = 0) -> tuple[str, ...] | None:
