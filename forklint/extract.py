@@ -13,10 +13,13 @@ source order and fills their positions in when it is done.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from .cst_fields import CHILD_FIELDS
 from .facts import (
@@ -50,7 +53,8 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
     """Parse `source` (the bytes of `path`) into facts, or say where it does not parse."""
     try:
-        module = cst.parse_module(source)
+        with _unvalidated():
+            module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         return _syntax_error(path, error)
     except (UnicodeDecodeError, SyntaxError, ValueError) as error:
@@ -75,6 +79,32 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
         # Walks recurse once per nesting level: a long `a + b + ...` chain (generated
         # code) or deeply nested brackets exceed Python's limit.
         return ParseError(path, _TOO_DEEP, 1, 1)
+
+
+def _skip_validation(node: CSTNode) -> None:
+    pass
+
+
+@contextmanager
+def _unvalidated() -> Iterator[None]:
+    """LibCST nodes made without checking their invariants, for the parser's own trees.
+
+    Every node's `__post_init__` runs `_validate()`, which checks what hand-built trees
+    can get wrong (a `Name` with no value, missing whitespace between keywords). The
+    parser's trees come from source it has just accepted, so the checks only cost: 12 %
+    of the parse on netbox (LibCST's own comment on `__post_init__` says as much). Only
+    the extractor's parse goes without; fixes build and re-parse trees with the checks.
+    A LibCST without the hook parses as usual.
+    """
+    checked = CSTNode.__dict__.get("__post_init__")
+    if checked is None:
+        yield
+        return
+    CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = checked  # type: ignore[method-assign]
 
 
 _TOO_DEEP = "cannot parse: the code is nested too deeply (a very long expression chain or deeply nested brackets)"

@@ -146,3 +146,16 @@ def test_a_noqa_inside_a_string_is_not_a_comment() -> None:
     _, new = both('x = "# noqa"\ny = """\n# noqa: FRK101\n"""\n')
     assert isinstance(new, ModuleFacts)
     assert new.noqa == ()
+
+
+def test_the_extractors_parse_skips_node_checks_and_leaves_them_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import libcst as cst
+
+    def refuse(self: cst.CSTNode) -> None:
+        raise cst.CSTValidationError("checked")
+
+    monkeypatch.setattr(cst.Name, "_validate", refuse)
+    assert isinstance(extract.parse_source("m.py", b"f(x)\n"), ModuleFacts)  # the parser's trees: no checks
+    assert not isinstance(extract.parse_source("m.py", b"x = (\n"), ModuleFacts)  # a syntax error
+    with pytest.raises(cst.CSTValidationError):  # trees built by hand (fixes) are checked again
+        cst.Name("y")
