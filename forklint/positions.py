@@ -70,6 +70,18 @@ _KIND_OF: dict[type, Anchor] = {
 }
 
 
+# Fields that never lead to a kept node: names and flags (str, int), and the context and
+# operator singletons (`Load`, `Add`) that hang off most expressions. Skipping them
+# halves the nodes the walk pops; a `Name` or a `Constant` has nothing left to visit.
+_LEAVES = frozenset({"ctx", "op", "ops", "id", "attr", "name", "names", "arg", "module", "level", "kind",
+                     "conversion", "is_async", "simple", "type_comment", "tag", "lineno"})
+_BRANCHES: dict[type, tuple[str, ...]] = {ast.Constant: ()}  # a Constant's `value` is a Python value
+
+
+def _branches(kind: type) -> tuple[str, ...]:
+    return tuple(name for name in kind._fields if name not in _LEAVES)  # type: ignore[attr-defined]
+
+
 def _source_order(node: ast.AST) -> tuple[int, int, int, int]:
     # Start first; of two nodes starting together the outer (longer) one comes first,
     # as a pre-order walk reaches it: `f(x)(y)` before `f(x)`.
@@ -83,13 +95,13 @@ class AstPositions:
         tree = ast.parse(source)  # SyntaxError, ValueError, RecursionError, MemoryError
         nodes: list[list[ast.AST]] = [[] for _ in Anchor]
         kind_of, store_types, targets = _KIND_OF, _STORE_TYPES, nodes[Anchor.TARGET]
-        AST, Store = ast.AST, ast.Store
+        AST, Store, fields_of = ast.AST, ast.Store, _BRANCHES
         # `ast.walk`, without its generators: the order does not matter, all are sorted.
         stack: list[ast.AST] = [tree]
         pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
             node = pop()
-            if not isinstance(node, AST):  # names in `global`, None keys of `{**d}`
+            if not isinstance(node, AST):  # None keys of `{**d}`
                 continue
             kind = type(node)
             anchor = kind_of.get(kind)
@@ -97,10 +109,13 @@ class AstPositions:
                 nodes[anchor].append(node)
             elif kind in store_types and type(node.ctx) is Store:  # type: ignore[attr-defined]
                 targets.append(node)
-            for name in node._fields:
+            branches = fields_of.get(kind)
+            if branches is None:
+                branches = fields_of[kind] = _branches(kind)
+            for name in branches:
                 child = getattr(node, name)
                 if type(child) is list:
-                    extend(child)  # may hold str or None, skipped above
+                    extend(child)
                 elif isinstance(child, AST):
                     push(child)
         for found in nodes:
