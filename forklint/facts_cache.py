@@ -72,16 +72,12 @@ def shared(facts: _T) -> _T:
     fields_of = _FIELDS
 
     def share(value: object) -> object:
-        kind = type(value)
-        if kind is str:
-            return strings.setdefault(value, value)  # type: ignore[arg-type]
-        if kind is int:
-            return ints.setdefault(value, value)  # type: ignore[arg-type]
         found = done.get(id(value))
         if found is not None:
             return found
+        kind = type(value)
         if kind is tuple:
-            items = tuple([share(item) for item in value])  # type: ignore[attr-defined]
+            items = tuple(map(part, value))  # type: ignore[call-overload]
             found = memo.setdefault((tuple, *map(id, items)), items)
         else:
             names = fields_of.get(kind)
@@ -91,14 +87,34 @@ def shared(facts: _T) -> _T:
                     return value  # None, bool, float, bytes: small or singletons
                 names = fields_of[kind] = tuple(f.name for f in dataclasses.fields(value))
             held = value.__dict__  # facts classes have no __slots__
+            key: list[object] = [kind]
             for name in names:
-                held[name] = share(held[name])
-            found = memo.setdefault((kind, *[id(held[name]) for name in names]), value)
+                # `part`, written out: most fields are names and numbers (a `Pos` is four).
+                item = held[name]
+                of = type(item)
+                if of is str:
+                    item = held[name] = strings.setdefault(item, item)
+                elif of is int:
+                    item = held[name] = ints.setdefault(item, item)
+                elif item is not None and of is not bool:
+                    item = held[name] = share(item)
+                key.append(id(item))
+            found = memo.setdefault(tuple(key), value)
         done[id(value)] = found
         return found
 
+    def part(value: object) -> object:
+        kind = type(value)
+        if kind is str:
+            return strings.setdefault(value, value)  # type: ignore[arg-type]
+        if kind is int:
+            return ints.setdefault(value, value)  # type: ignore[arg-type]
+        if value is None or kind is bool:
+            return value
+        return share(value)
+
     try:
-        return share(facts)  # type: ignore[return-value]
+        return part(facts)  # type: ignore[return-value]
     except RecursionError:  # a value nested deeper than the interpreter recurses: kept as is
         return facts
 
