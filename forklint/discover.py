@@ -135,6 +135,7 @@ class _Tree:
         self._marked: dict[Path, Path | None] = {}
         self._git_top: dict[Path, Path | None] = {}
         self._specs: dict[Path, tuple[tuple[Path, pathspec.GitIgnoreSpec], ...]] = {}
+        self._listings: dict[Path, frozenset[str]] = {}
         self.warnings: dict[str, None] = {}  # ordered, each once
 
     def is_root(self, folder: Path) -> bool:
@@ -143,7 +144,14 @@ class _Tree:
             self._roots[folder] = self._holds_marker(folder)
         return self._roots[folder]
 
+    def listed(self, folder: Path, names: list[str]) -> None:
+        """What a walk found in `folder`: a marker it did not list is not there to stat."""
+        self._listings[folder] = frozenset(names)
+
     def _holds_marker(self, folder: Path) -> bool:
+        listing = self._listings.get(folder)
+        if listing is not None and listing.isdisjoint(_ROOT_MARKERS) and "setup.py" not in listing:
+            return False  # most folders of a walk: no stat at all
         if any((folder / marker).exists() for marker in _ROOT_MARKERS if marker != "pyproject.toml"):
             return True
         pyproject = folder / "pyproject.toml"
@@ -243,10 +251,13 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
             projects[root] = ProjectFiles(root, config)
         return projects[root]
 
+    walked: set[Path] = set()  # folders walked whole: a project rooted at one has all its files
     for given in paths:
         if given.is_dir():
-            real = _is_real(given)
-            for file in _walk(given, project_for, tree):
+            top = resolved(given)  # (absolute: every folder below is then known to be real)
+            real = _is_real(top)
+            walked.add(top)
+            for file in _walk(top, project_for, tree):
                 file = _real_below(file, real)
                 project = project_for(file, real=True)
                 project.targets.add(file)
@@ -259,6 +270,11 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
             raise FileNotFoundError(given)
     checked = [p for p in projects.values() if p.targets]
     for project in checked:
+        if project.root in walked:
+            # Its root's walk gave it every file a walk of its own would (the files of
+            # nested projects went to those): walking 10,000 folders again costs a second.
+            project.files = sorted(project.targets)
+            continue
         real = _is_real(project.root)
         context = {_real_below(f, real) for f in _walk(project.root, project_for, tree, only=project)}
         project.files = sorted(context | project.targets)
@@ -295,9 +311,11 @@ def _walk(top: Path, project_for, tree: _Tree, only: ProjectFiles | None = None)
     sdist under a cache folder) is read all the same, as an excluded one is: naming it
     asks for it."""
     named_ignored = tree.gitignored(Path(os.path.abspath(top)))
+    real = _is_real(top)  # then so is every folder below: the walk follows no folder symlink
     for folder, dirnames, filenames in os.walk(top, followlinks=False):
         here = Path(folder)
-        config = project_for(here).config
+        tree.listed(here, dirnames + filenames)
+        config = project_for(here, real=real).config
         absolute = Path(os.path.abspath(here))
         ignoring = config.respect_gitignore and not named_ignored
         keep = []
