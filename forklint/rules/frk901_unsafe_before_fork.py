@@ -76,10 +76,14 @@ class UnsafeBeforeFork(Rule):
 
     def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
         seen: set[tuple[str, int, int, str, int, int]] = set()
+        scanned: set[int] = set()
         for job in analysis.jobs:
             if job.fork.kind == NO_FORK:
                 continue
             parent = analysis.parent(job)
+            if id(parent) in scanned:
+                continue  # another job's parent already: each of its findings is in `seen`
+            scanned.add(id(parent))
             for state in parent.states:
                 for index, step in enumerate(state.timeline):
                     if step.kind != "call" or step.call is None or step.in_lambda:
