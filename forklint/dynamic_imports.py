@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from itertools import product
 from string import Formatter
 from typing import Iterator
-from weakref import WeakKeyDictionary
 
 from .facts import Assign, Attr, Call, Const, Dotted, Either, Item, Operation, Seq, Val, receiver_of
 from .project import FunctionRef, Module, Project, receiver_parameter
@@ -131,7 +130,7 @@ def computed_imports(project: Project, module: Module, fn: FunctionRef | None, c
                      binding: Binding | None = None) -> Computed:
     """The project modules an importer call (`IMPORTERS`) imports, sorted; `binding` is
     how the parent called `fn` (None: not known)."""
-    cache = _CACHE.setdefault(project, {})
+    cache: dict[tuple[str, int, Binding | None], Computed] = project.derived("computed imports", dict)
     # Facts are shared within a file, so the same call object may stand in two functions
     # of it; the module name keeps two files' equal loops apart as well.
     key = (module.name, id(call), binding)
@@ -140,7 +139,6 @@ def computed_imports(project: Project, module: Module, fn: FunctionRef | None, c
     return cache[key]
 
 
-_CACHE: "WeakKeyDictionary[Project, dict[tuple[str, int, Binding | None], Computed]]" = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ import configparser
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from .facts import Call, Const, Dotted, Either, Item, Seq, Val
 
@@ -157,27 +156,26 @@ def _line_of(text: str, needle: str) -> int:
 
 
 _READERS = {"pyproject.toml": read_pyproject, "setup.cfg": read_setup_cfg, "setup.py": read_setup_py}
-_DECLARED: "WeakKeyDictionary[Project, dict[str, tuple[EntryPoint, ...]]]" = WeakKeyDictionary()
 
 
 def declared(project: "Project") -> dict[str, tuple[EntryPoint, ...]]:
     """The entry points the project declares, by group (read once per project): in the
     packaging files at its root and one folder down (a monorepo's packages)."""
-    found = _DECLARED.get(project)
-    if found is None:
-        root = Path(project.root)
-        folders = [root] + sorted(p for p in _subfolders(root))
-        groups: dict[str, list[EntryPoint]] = {}
-        for folder in folders:
-            for name, reader in _READERS.items():
-                try:
-                    text = (folder / name).read_text(encoding="utf-8", errors="replace")
-                except OSError:
-                    continue
-                for entry in reader(text):
-                    groups.setdefault(entry.group, []).append(entry)
-        found = _DECLARED[project] = {group: tuple(entries) for group, entries in groups.items()}
-    return found
+    return project.derived("entry points", lambda: _read_declared(Path(project.root)))
+
+
+def _read_declared(root: Path) -> dict[str, tuple[EntryPoint, ...]]:
+    folders = [root] + sorted(p for p in _subfolders(root))
+    groups: dict[str, list[EntryPoint]] = {}
+    for folder in folders:
+        for name, reader in _READERS.items():
+            try:
+                text = (folder / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for entry in reader(text):
+                groups.setdefault(entry.group, []).append(entry)
+    return {group: tuple(entries) for group, entries in groups.items()}
 
 
 def _subfolders(root: Path) -> list[Path]:

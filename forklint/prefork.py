@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable, Literal
-from weakref import WeakKeyDictionary
 
 from . import entry_points
 from .entry_points import LOADERS as ENTRY_POINT_LOADERS
@@ -171,17 +170,12 @@ class Parent:
         return [s.launch for s in self.states if s.launch is not None and s.launch.command is not None]
 
 
-# Each function's body in source order, per project: a parent runs a helper once per call
-# of it (netbox's Django parent: 7,500 runs of ~3,000 functions).
-_BODIES: "WeakKeyDictionary[Project, dict[str, tuple[tuple[int, Import | Call], ...]]]" = WeakKeyDictionary()
-
-
 def _body(project: Project, fn: FunctionRef) -> tuple[tuple[int, Import | Call], ...]:
     """A function body's imports and calls in source order, with their lines; calls in a
-    lambda connected to a signal left out (they run where the signal is sent)."""
-    bodies = _BODIES.get(project)
-    if bodies is None:
-        bodies = _BODIES[project] = {}
+    lambda connected to a signal left out (they run where the signal is sent). Kept per
+    project: a parent runs a helper once per call of it (netbox's Django parent: 7,500
+    runs of ~3,000 functions)."""
+    bodies: dict[str, tuple[tuple[int, Import | Call], ...]] = project.derived("function bodies", dict)
     found = bodies.get(fn.qualified)
     if found is None:
         deferred = deferred_lambdas(fn.facts.calls)

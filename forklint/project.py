@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Callable, Hashable, Iterator, TypeVar, Union
 
 from .config import Config
 from .facts import (
@@ -21,6 +21,7 @@ from .facts import (
 )
 
 _MAX_DEPTH = 12
+_D = TypeVar("_D")
 # A call through a table or a loop over classes may call any of several functions; past
 # this many the analysis stops listing them (precision over reach).
 _MAX_ALTERNATIVES = 8
@@ -121,6 +122,7 @@ class Project:
         self._instances: dict[str, list[str]] | None = None
         self._every_call: list[tuple[Module, FunctionRef | None, Call]] | None = None
         self._methods_by_name: dict[str, list[FunctionRef]] | None = None
+        self._derived: dict[Hashable, object] = {}
         # How many memo entries are being computed right now: a cycle-cut placeholder
         # (`_names_cache`, `_members_cache`), a half-built table (`registries`,
         # `subclasses`), an MRO or a canonical name that an inner computation may store
@@ -1052,6 +1054,14 @@ class Project:
             self._every_call = [(module, None, call) for module in self.modules.values() for call in module.facts.calls]
             self._every_call += [(fn.module, fn, call) for fn in self.functions.values() for call in fn.facts.calls]
         return self._every_call
+
+    def derived(self, key: Hashable, compute: Callable[[], _D]) -> _D:
+        """What `compute` works out from the whole project (a scan of every call, the
+        launch files), once per project: a run links a project once, so it never goes
+        stale. `key` names the computation."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]  # type: ignore[return-value]
 
     def dotted_function(self, dotted: str) -> FunctionRef | None:
         """A function named by a dotted string, as RQ resolves `'pkg.mod.func'`."""

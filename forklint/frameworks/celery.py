@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Mapping as EnvMapping
 from typing import TYPE_CHECKING, Hashable, Iterator, Sequence
-from weakref import WeakKeyDictionary
 
 from ..facts import Call, Const, Mapping, Val
 from ..project import FunctionRef, Module, Project
@@ -233,26 +232,25 @@ def _app_attr(project: Project, target: str, attrs: frozenset[str] | set[str]) -
     return found
 
 
-_CONFIGURED: "WeakKeyDictionary[Project, dict[str, Module]]" = WeakKeyDictionary()
-
-
 def _configured_apps(project: Project) -> dict[str, Module]:
     """Objects of a class chosen at run time (`import_string(setting)(main=...)`) that a
     module configures at import with `autodiscover_tasks`, Celery's own API: Celery apps,
     whatever the analysis can say of their class. Keyed by what their name resolves to."""
-    if project not in _CONFIGURED:
-        found: dict[str, Module] = {}
-        for module in project.modules.values():
-            for call in module.facts.calls:
-                owner, _, attr = (project.call_target(None, module, call) or "").rpartition(".")
-                made_by = owner.removesuffix("()")
-                if attr != "autodiscover_tasks" or owner == made_by:
-                    continue
-                if made_by in project.classes and not project.is_subclass(made_by, CELERY_APPS):
-                    continue  # a project class of that name: its own method, not Celery's
-                found.setdefault(owner, module)
-        _CONFIGURED[project] = found
-    return _CONFIGURED[project]
+    return project.derived("celery apps configured at import", lambda: _find_configured_apps(project))
+
+
+def _find_configured_apps(project: Project) -> dict[str, Module]:
+    found: dict[str, Module] = {}
+    for module in project.modules.values():
+        for call in module.facts.calls:
+            owner, _, attr = (project.call_target(None, module, call) or "").rpartition(".")
+            made_by = owner.removesuffix("()")
+            if attr != "autodiscover_tasks" or owner == made_by:
+                continue
+            if made_by in project.classes and not project.is_subclass(made_by, CELERY_APPS):
+                continue  # a project class of that name: its own method, not Celery's
+            found.setdefault(owner, module)
+    return found
 
 
 def max_tasks_per_child(project: Project) -> tuple[int, str | None] | None:
@@ -349,17 +347,22 @@ def _int_setting(project: Project, module: Module, value: Val | None, depth: int
 
 def signal_handlers(project: Project, signals: frozenset[str]) -> list[FunctionRef]:
     """Functions connected to a Celery signal with `@signal.connect` (or `.connect(f)`)."""
-    handlers = []
+    return [fn for signal, fn in project.derived("connected", lambda: _connected(project)) if signal in signals]
+
+
+def _connected(project: Project) -> list[tuple[str, FunctionRef]]:
+    """(what it is connected to, the function) for every `@x.connect` and `x.connect(f)`."""
+    found = []
     for fn in project.iter_functions():
         for decorator in fn.facts.decorators:
             func = decorator.func if isinstance(decorator, Call) else decorator
             target = project.resolve(fn.module, None, func)
-            if target and target.removesuffix(".connect") in signals and target.endswith(".connect"):
-                handlers.append(fn)
+            if target and target.endswith(".connect"):
+                found.append((target.removesuffix(".connect"), fn))
     for module, fn, call in all_calls(project):
         target = project.call_target(fn, module, call)
-        if target and target.endswith(".connect") and target.removesuffix(".connect") in signals and call.args:
+        if target and target.endswith(".connect") and call.args:
             handler = project.resolve(module, fn.facts if fn else None, call.args[0])
             if handler in project.functions:
-                handlers.append(project.functions[handler])
-    return handlers
+                found.append((target.removesuffix(".connect"), project.functions[handler]))
+    return found

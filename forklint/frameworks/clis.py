@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from ..facts import Call, Const, Dotted, Seq
 from ..project import FunctionRef, Project
@@ -111,23 +110,21 @@ def _groups(project: Project, group: FunctionRef, depth: int = 0) -> list[Functi
 def _added_to(project: Project) -> dict[str, FunctionRef]:
     """Commands and groups attached with `parent.add_command(child)`: child → parent group
     (read once per project)."""
-    found = _ADDED.get(project)
-    if found is None:
-        found = {}
-        for module, fn, call in all_calls(project):
-            target = project.call_target(fn, module, call) or ""
-            owner, _, attr = target.rpartition(".")
-            child = call.arg(0, "cmd")
-            if attr != "add_command" or owner not in project.functions or child is None:
-                continue
-            name = project.resolve(module, fn.facts if fn else None, child)
-            if name in project.functions:
-                found.setdefault(name, project.functions[owner])
-        _ADDED[project] = found
+    return project.derived("click commands added", lambda: _find_added(project))
+
+
+def _find_added(project: Project) -> dict[str, FunctionRef]:
+    found: dict[str, FunctionRef] = {}
+    for module, fn, call in all_calls(project):
+        target = project.call_target(fn, module, call) or ""
+        owner, _, attr = target.rpartition(".")
+        child = call.arg(0, "cmd")
+        if attr != "add_command" or owner not in project.functions or child is None:
+            continue
+        name = project.resolve(module, fn.facts if fn else None, child)
+        if name in project.functions:
+            found.setdefault(name, project.functions[owner])
     return found
-
-
-_ADDED: "WeakKeyDictionary[Project, dict[str, FunctionRef]]" = WeakKeyDictionary()
 
 
 def flask_app_factory(project: Project) -> FunctionRef | None:

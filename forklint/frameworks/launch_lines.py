@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 from typing import Callable
-from weakref import WeakKeyDictionary
 
 from ..launch import LaunchCommand, find_launch_commands, follow
 from ..launch_shell import expand
@@ -50,15 +49,10 @@ def find_worker_launches(root: Path, runs_as: Callable[[LaunchCommand], LaunchCo
     return [l for l in found if not (l.command and l.command.source == "docstring" and l.framework in written)]
 
 
-# Read once per linked project (a run links each project once; a new run reads afresh).
-_BY_PROJECT: "WeakKeyDictionary[Project, tuple[Launch, ...]]" = WeakKeyDictionary()
-
-
 def project_launches(project: Project) -> list[Launch]:
     """What every worker launch line of the project says (read once per project)."""
-    if project not in _BY_PROJECT:
-        _BY_PROJECT[project] = tuple(find_worker_launches(Path(project.root), runs_as=lambda c: runs_as(project, c)))
-    return list(_BY_PROJECT[project])
+    return list(project.derived("launches", lambda: tuple(
+        find_worker_launches(Path(project.root), runs_as=lambda c: runs_as(project, c)))))
 
 
 def first_launch(project: Project, flavours: tuple[str, ...]) -> Launch | None:
