@@ -690,9 +690,9 @@ class Project:
 
     def _canonical(self, target: str, depth: int) -> str:
         segments = target.split(".")
-        for i in range(len(segments), 0, -1):
-            if any(s.endswith(("()", "[]")) for s in segments[:i]):
-                continue
+        # A module name is a prefix without a call or an item in it: `a.b` of `a.b().c`.
+        plain = next((i for i, s in enumerate(segments) if s.endswith(("()", "[]"))), len(segments))
+        for i in range(plain, 0, -1):
             name = ".".join(segments[:i])
             found = self.module(name)
             if found is not None:
