@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import ecosystem  # noqa: E402  (the corpus, its pins and where its trees are)
-from speed import PARSE_SCRIPT  # noqa: E402  (the same floor as speed.py)
+from speed import PARSE_SCRIPT, as_installed  # noqa: E402  (the same floor and environment as speed.py)
 
 
 def files_read(target: Path) -> list[Path]:
@@ -52,7 +52,7 @@ def parse_cpu(listing: Path) -> float:
 
 def cold_cpu(tree: Path, root: str, code: Path | None) -> tuple[float, float]:
     """CPU seconds and peak RSS (MB) of one cold run, pinned, from the app's folder."""
-    env = {**os.environ, "PYTHONPATH": str(code)} if code is not None else None
+    env = as_installed(code)
     with tempfile.TemporaryDirectory(prefix="forklint-corpus-cold-") as cache:
         command = ["taskset", "-c", "0", sys.executable, "-m", "forklint", "--exit-zero", "--cache-dir", cache, root]
         process = subprocess.Popen(command, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
