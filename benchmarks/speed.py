@@ -12,7 +12,8 @@ the wall clock), each command unpinned and/or pinned to one core with `taskset -
   parse      bare `libcst.parse_module` of every file, in one process (the floor)
   cold       `forklint` with an empty facts cache
   warm       `forklint` again, the tree unchanged
-  one-file   one file edited and passed explicitly, warm cache (the pre-commit case)
+  one-file   one file really edited (a line inserted above, an assignment added) and
+             passed explicitly from the tree's folder, warm cache (the pre-commit case)
   fixit      `fixit lint` (Fixit 2, default rules)
   flake8     `flake8 -j1`
   ruff       `ruff check --select ALL --no-cache`
@@ -188,9 +189,13 @@ def measure_tree(name: str, tree: Path, tools: Path, args: argparse.Namespace, f
     sh([*forklint, "--cache-dir", warm_cache, str(tree)])
 
     def one_file(pin: bool) -> Run:
-        edited.write_bytes(original + f"\n# edited {time.time()}\n".encode())
+        # A real edit: a line above shifts every position below, an assignment adds a fact.
+        # Run from the tree's folder, as pre-commit runs from the repository's: a tree with
+        # no root marker (netbox's `netbox/`) is then the project, not the file's folder.
+        stamp = time.time_ns()
+        edited.write_bytes(f"# edited {stamp}\n".encode() + original + f"\n_edited = {stamp}\n".encode())
         try:
-            return timed([*forklint, "--cache-dir", warm_cache, str(edited)], pin)
+            return timed([*forklint, "--cache-dir", warm_cache, str(edited.relative_to(tree))], pin, cwd=tree)
         finally:
             edited.write_bytes(original)
 
