@@ -139,8 +139,6 @@ def computed_imports(project: Project, module: Module, fn: FunctionRef | None, c
     return cache[key]
 
 
-
-
 @dataclass(frozen=True)
 class _Reading:
     """Where in its function a value is read: the blocks its use sits in (see
