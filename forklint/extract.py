@@ -94,7 +94,8 @@ def _unvalidated() -> Iterator[None]:
     parser's trees come from source it has just accepted, so the checks only cost: 12 %
     of the parse on netbox (LibCST's own comment on `__post_init__` says as much). Only
     the extractor's parse goes without; fixes build and re-parse trees with the checks.
-    A LibCST without the hook parses as usual.
+    The switch is process-wide and on only while the extractor parses, which forklint
+    does on one thread per process. A LibCST without the hook parses as usual.
     """
     checked = CSTNode.__dict__.get("__post_init__")
     if checked is None:
