@@ -14,7 +14,7 @@ from .fix.plan import FixPlan
 from .facts import Attr, Call, Const, Dotted, Either, Item, Mapping, Operation, Seq, Val
 from .frameworks import NO_FORK, PER_CHILD, PER_JOB, Job, Launch, find_jobs
 from .frameworks.launch_lines import project_launches
-from .installed import stdlib
+from .installed import installed, stdlib
 from .mappers import Models
 from .prefork import Parent, ParentState, Parents, child_startup, import_closure, module_closure, module_loads
 from .project import FunctionRef, Hop, Module, Project
@@ -50,6 +50,7 @@ class Analysis:
         self.project = project
         self.catalogue = catalogue
         self.import_times = ImportTimes(cache_folder)
+        installed().keep_in(cache_folder)
         self._child_loads: dict[str, ParentState] = {}
         self._child_startups: dict[str, ParentState] = {}
         self._module_loads: dict[str, ParentState] = {}

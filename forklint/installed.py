@@ -6,17 +6,22 @@ Like pylint and mypy, forklint reads the environment it runs in: it finds a modu
 file with `importlib.machinery.PathFinder` (which imports nothing) and reads its
 module-level import statements with `ast`. Nothing is imported or executed. A file is
 parsed once per run, keyed by its content's hash; the walk is bounded in depth and
-count, so a huge dependency tree costs a bounded, small time.
+count, so a huge dependency tree costs a bounded, small time. What each file imports is
+kept in the cache folder (`keep_in`), keyed by its path, size and modification time, so
+a warm run reads no installed file at all (zou: 276 of them, 0.8 s of CPU every run).
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import pickle
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.machinery import PathFinder
+from pathlib import Path
 from typing import Iterable, Sequence
 
 _MAX_DEPTH = 12  # import hops followed from what the parent imports
@@ -47,6 +52,17 @@ class Installed:
         self._found: dict[str, ModuleFile | None] = {}
         self._by_hash: dict[str, tuple[str, ...]] = {}
         self._by_file: dict[str, tuple[str, ...]] = {}
+        self._kept: Path | None = None  # the table's file in a cache folder; None: this run only
+        self._table: dict[str, tuple[int, int, str, bool, tuple[str, ...]]] | None = None  # origin -> (mtime, size, name, package, imports)
+        self._changed = False
+
+    def keep_in(self, folder: Path | None) -> None:
+        """Keep what installed files import in `folder` (a cache folder), across runs. The
+        file's name holds this module's code hash and the Python version: another reader or
+        another `ast` never reads a table it did not write."""
+        kept = folder / _table_name() if folder is not None else None
+        if kept != self._kept:
+            self._kept, self._table, self._changed = kept, None, False
 
     def find(self, name: str) -> ModuleFile | None:
         """The module's file, found without importing anything; None when not installed."""
@@ -82,14 +98,10 @@ class Installed:
         if found is None or found.origin is None:
             return ()
         if found.origin not in self._by_file:
-            try:
-                source = open(found.origin, "rb").read()
-            except OSError:
+            read = self._read_imports(found)
+            if read is None:
                 return ()
-            digest = hashlib.sha256(source).hexdigest()
-            if digest not in self._by_hash:
-                self._by_hash[digest] = tuple(_module_level_imports(source, name, found.is_package))
-            self._by_file[found.origin] = self._by_hash[digest]
+            self._by_file[found.origin] = read
         loaded: list[str] = []
         for target in self._by_file[found.origin]:
             module, _, attribute = target.partition(":")
@@ -98,6 +110,56 @@ class Installed:
             if attribute and self.find(f"{module}.{attribute}") is not None:
                 loaded.append(f"{module}.{attribute}")
         return tuple(loaded)
+
+    def _read_imports(self, found: ModuleFile) -> tuple[str, ...] | None:
+        """The file's module-level imports: from the kept table while the file is unchanged."""
+        origin = found.origin
+        assert origin is not None
+        try:
+            stat = os.stat(origin)
+        except OSError:
+            return None
+        table = self._load()
+        kept = table.get(origin)
+        if kept is not None and kept[:4] == (stat.st_mtime_ns, stat.st_size, found.name, found.is_package):
+            return kept[4]
+        try:
+            with open(origin, "rb") as stream:
+                source = stream.read()
+        except OSError:
+            return None
+        digest = hashlib.sha256(source).hexdigest()
+        if digest not in self._by_hash:
+            self._by_hash[digest] = tuple(_module_level_imports(source, found.name, found.is_package))
+        if self._kept is not None:
+            table[origin] = (stat.st_mtime_ns, stat.st_size, found.name, found.is_package, self._by_hash[digest])
+            self._changed = True
+        return self._by_hash[digest]
+
+    def _load(self) -> dict[str, tuple[int, int, str, bool, tuple[str, ...]]]:
+        if self._table is None:
+            self._table = {}
+            if self._kept is not None:
+                try:
+                    with open(self._kept, "rb") as stream:
+                        loaded = pickle.load(stream)
+                    if isinstance(loaded, dict):
+                        self._table = loaded
+                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+                    pass  # none yet, or broken: read the files again
+        return self._table
+
+    def _save(self) -> None:
+        if not self._changed or self._kept is None or self._table is None:
+            return
+        from .fix.write import write_atomically  # the one atomic writer
+
+        try:
+            self._kept.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self._kept, pickle.dumps(self._table, protocol=pickle.HIGHEST_PROTOCOL))
+            self._changed = False
+        except OSError:
+            self._kept = None  # a read-only tree: keep the table for this run only
 
     def closure(self, names: Iterable[str]) -> frozenset[str]:
         """Every module that importing `names` loads, as far as their files say."""
@@ -113,6 +175,7 @@ class Installed:
                 seen.add(module)
                 if depth < _MAX_DEPTH:
                     frontier.extend((m, depth + 1) for m in self.imports(module) if not stdlib(m) and m not in seen)
+        self._save()
         return frozenset(seen)
 
 
@@ -164,6 +227,11 @@ def _absolute(package: str, module: str | None, level: int) -> str | None:
 def _type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _table_name() -> str:
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return f"installed-imports-py{sys.version_info[0]}.{sys.version_info[1]}-{code}.pickle"
 
 
 @lru_cache(maxsize=1)

@@ -51,3 +51,31 @@ def test_when_the_parents_imports_are_not_installed_the_message_says_so() -> Non
     run = run_cli("fixtures/installed_imports_unknown", cwd=FIXTURES.parent)
     assert "zeep (imported before the job) is not installed here, so whether it loads lxml is unknown" in run.stdout
     assert "nothing the worker's parent loads" not in run.stdout
+
+
+def test_what_installed_files_import_is_kept_across_runs_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from forklint import installed as module
+
+    packages, cache = tmp_path / "site", tmp_path / "cache"
+    first = site(packages, {"soapy/__init__.py": "from fakexml import etree\n", "fakexml/__init__.py": "",
+                            "fakexml/etree.py": "", "other.py": ""})
+    first.keep_in(cache)
+    assert "fakexml.etree" in first.closure(["soapy"])
+
+    def no_reading(*args: object) -> list[str]:
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(module, "_module_level_imports", no_reading)
+    second = Installed([str(packages)])
+    second.keep_in(cache)
+    assert "fakexml.etree" in second.closure(["soapy"])  # from the kept table, no file read
+
+    init = packages / "soapy" / "__init__.py"
+    init.write_text("import other\n")  # another size: read again
+    os.utime(init, ns=(1, 1))
+    monkeypatch.undo()
+    third = Installed([str(packages)])
+    third.keep_in(cache)
+    assert "other" in third.closure(["soapy"]) and "fakexml" not in third.closure(["soapy"])
