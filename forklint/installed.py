@@ -98,7 +98,7 @@ class Installed:
         if found is None or found.origin is None:
             return ()
         if found.origin not in self._by_file:
-            read = self._read_imports(found)
+            read = self._read_imports(found, found.origin)
             if read is None:
                 return ()
             self._by_file[found.origin] = read
@@ -111,10 +111,8 @@ class Installed:
                 loaded.append(f"{module}.{attribute}")
         return tuple(loaded)
 
-    def _read_imports(self, found: ModuleFile) -> tuple[str, ...] | None:
+    def _read_imports(self, found: ModuleFile, origin: str) -> tuple[str, ...] | None:
         """The file's module-level imports: from the kept table while the file is unchanged."""
-        origin = found.origin
-        assert origin is not None
         try:
             stat = os.stat(origin)
         except OSError:
