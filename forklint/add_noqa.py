@@ -20,6 +20,7 @@ from typing import Sequence
 import libcst as cst
 
 from .diagnostics import Diagnostic
+from .extract import parse_module
 from .fix.plan import FixError
 from .fix.write import write_atomically
 from .noqa import NOQA_COMMENT, noqa_codes
@@ -81,7 +82,7 @@ def _add_to_file(path: Path, by_line: dict[int, list[Diagnostic]]) -> tuple[int,
         return 0, skipped
     new = "".join(pieces).encode(encoding)
     try:
-        cst.parse_module(new)  # never write a file that no longer parses
+        parse_module(new)  # never write a file that no longer parses
     except cst.ParserSyntaxError:
         return 0, everything
     try:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import libcst as cst
-from libcst._nodes.base import CSTNode
 
 from .cst_fields import CHILD_FIELDS
 from .facts import (
@@ -53,8 +52,7 @@ _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
     """Parse `source` (the bytes of `path`) into facts, or say where it does not parse."""
     try:
-        with _unvalidated():
-            module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         return _syntax_error(path, error)
     except (UnicodeDecodeError, SyntaxError, ValueError) as error:
@@ -81,31 +79,38 @@ def parse_source(path: str, source: bytes) -> ModuleFacts | ParseError:
         return ParseError(path, _TOO_DEEP, 1, 1)
 
 
-def _skip_validation(node: CSTNode) -> None:
-    pass
-
-
-@contextmanager
-def _unvalidated() -> Iterator[None]:
-    """LibCST nodes made without checking their invariants, for the parser's own trees.
+def parse_module(source: bytes) -> cst.Module:
+    """LibCST's parse of `source`, its nodes made without checking their invariants: the
+    one way forklint parses (facts, fixes, `--add-noqa`'s check of what it writes).
 
     Every node's `__post_init__` runs `_validate()`, which checks what hand-built trees
     can get wrong (a `Name` with no value, missing whitespace between keywords). The
     parser's trees come from source it has just accepted, so the checks only cost: 12 %
-    of the parse on netbox (LibCST's own comment on `__post_init__` says as much). Only
-    the extractor's parse goes without; fixes build and re-parse trees with the checks.
-    The switch is process-wide and on only while the extractor parses, which forklint
-    does on one thread per process. A LibCST without the hook parses as usual.
+    of the parse on netbox (LibCST's own comment on `__post_init__` says as much), and
+    where a check is wrong they refuse valid code (`1 if y else(lambda: 2)` raises
+    TypeError: LibCST issue 1061). Nodes a fix builds are checked as usual.
     """
-    checked = CSTNode.__dict__.get("__post_init__")
+    with _unvalidated():
+        return cst.parse_module(source)
+
+
+def _skip_validation(node: cst.CSTNode) -> None:
+    """`CSTNode.__post_init__` while the parser builds a tree: no checks."""
+
+
+@contextmanager
+def _unvalidated() -> Iterator[None]:
+    # Process-wide, and on only while a parse runs: forklint parses on one thread per
+    # process. A LibCST without the hook parses as usual.
+    checked = cst.CSTNode.__dict__.get("__post_init__")
     if checked is None:
         yield
         return
-    CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    cst.CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
     try:
         yield
     finally:
-        CSTNode.__post_init__ = checked  # type: ignore[method-assign]
+        cst.CSTNode.__post_init__ = checked  # type: ignore[method-assign]
 
 
 _TOO_DEEP = "cannot parse: the code is nested too deeply (a very long expression chain or deeply nested brackets)"

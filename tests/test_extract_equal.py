@@ -157,5 +157,10 @@ def test_the_extractors_parse_skips_node_checks_and_leaves_them_on(monkeypatch: 
     monkeypatch.setattr(cst.Name, "_validate", refuse)
     assert isinstance(extract.parse_source("m.py", b"f(x)\n"), ModuleFacts)  # the parser's trees: no checks
     assert not isinstance(extract.parse_source("m.py", b"x = (\n"), ModuleFacts)  # a syntax error
-    with pytest.raises(cst.CSTValidationError):  # trees built by hand (fixes) are checked again
+    with pytest.raises(cst.CSTValidationError):  # nodes built by hand (a fix's) are checked
         cst.Name("y")
+
+
+def test_valid_code_a_wrong_libcst_check_refuses_is_read() -> None:
+    # LibCST's check of `IfExp` raises TypeError on this valid line (its issue 1061).
+    assert isinstance(extract.parse_source("m.py", b"x = 1 if y else(lambda: 2)\n"), ModuleFacts)

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ..extract import parse_module
 from .names import bound_in_class, bound_names, free_names, fresh_name, module_names, top_level_bindings
 from .placement import import_block_end, insert_at, module_level_index
 from .plan import AddHandler, AppendBody, FixError, FixPlan, Hoist, HoistClass, Insert, MoveImport, MoveToHook, Position
@@ -27,7 +28,7 @@ _RE_FUNCTIONS = {
 def apply_plan(source: bytes, plan: FixPlan, path: str = "<fix>") -> bytes:
     """The source with `plan` applied; raises FixError when it cannot be done safely."""
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except cst.ParserSyntaxError as error:
         raise FixError(f"cannot parse {path}: {error.message}") from error
     applier = _APPLIERS.get(type(plan))
@@ -41,7 +42,7 @@ def apply_plan(source: bytes, plan: FixPlan, path: str = "<fix>") -> bytes:
 
 def _check_compiles(source: bytes, path: str) -> None:
     try:
-        cst.parse_module(source)
+        parse_module(source)
         compile(source, path, "exec", dont_inherit=True)
     except (cst.ParserSyntaxError, SyntaxError, ValueError) as error:
         raise FixError(f"the fixed {path} would not compile ({error}); fix dropped") from error
