@@ -146,7 +146,7 @@ class _Tree:
 
     def listed(self, folder: Path, names: list[str]) -> None:
         """What a walk found in `folder`: a marker it did not list is not there to stat."""
-        self._listings[folder] = frozenset(names)
+        self._listings[folder] = frozenset(name.lower() for name in names)  # (a case-blind disk finds `PyProject.toml`)
 
     def _holds_marker(self, folder: Path) -> bool:
         listing = self._listings.get(folder)
@@ -251,16 +251,22 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
             projects[root] = ProjectFiles(root, config)
         return projects[root]
 
-    walked: set[Path] = set()  # folders walked whole: a project rooted at one has all its files
+    # A project whose root was given and walked: the files met in its own folders (a link
+    # to a file elsewhere included) are what a walk of its own would meet, its context.
+    own: dict[Path, set[Path]] = {}
     for given in paths:
         if given.is_dir():
-            top = resolved(given)  # (absolute: every folder below is then known to be real)
-            real = _is_real(top)
-            walked.add(top)
-            for file in _walk(top, project_for, tree):
+            top = Path(os.path.abspath(given))
+            real = _is_real(top)  # then every folder below is real: no realpath per folder
+            for file in _walk(top if real else given, project_for, tree):
+                in_top = real and project_for(file.parent, real=True).root == top
                 file = _real_below(file, real)
                 project = project_for(file, real=True)
                 project.targets.add(file)
+                if in_top:
+                    own.setdefault(top, set()).add(file)
+            if real:
+                own.setdefault(top, set())
         elif given.exists() or given.is_symlink():
             project = project_for(given)
             if force_exclude and is_skipped(given, project.config, tree):
@@ -270,10 +276,8 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
             raise FileNotFoundError(given)
     checked = [p for p in projects.values() if p.targets]
     for project in checked:
-        if project.root in walked:
-            # Its root's walk gave it every file a walk of its own would (the files of
-            # nested projects went to those): walking 10,000 folders again costs a second.
-            project.files = sorted(project.targets)
+        if project.root in own:  # walking 10,000 folders again would cost a second
+            project.files = sorted(own[project.root] | project.targets)
             continue
         real = _is_real(project.root)
         context = {_real_below(f, real) for f in _walk(project.root, project_for, tree, only=project)}

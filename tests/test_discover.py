@@ -307,3 +307,26 @@ def test_a_walked_file_that_is_a_symlink_is_resolved(tmp_path: Path) -> None:
     (project,) = discover([root])
     assert project.files == [root / "lib" / "real.py", root / "pkg" / "__init__.py"]
     assert project.targets == set(project.files)
+
+
+def test_a_project_walked_from_its_root_reads_a_linked_file_from_another_project(tmp_path: Path) -> None:
+    # Read once for the files to report: the project's own files must be what a walk of
+    # its own finds, a link to a file of another project included (as context).
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text("")
+    (tmp_path / "a" / "main.py").write_text("x = 1\n")
+    (tmp_path / "b" / "real.py").write_text("y = 2\n")
+    (tmp_path / "a" / "link.py").symlink_to(tmp_path / "b" / "real.py")
+    (project,) = [p for p in discover([tmp_path / "a"]) if p.root == (tmp_path / "a").resolve()]
+    assert [f.name for f in project.files] == ["main.py", "real.py"]
+
+
+def test_a_folder_given_through_a_link_is_excluded_by_the_path_as_given(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "src" / "gen").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[tool.forklint]\nextend-exclude = ["src/gen"]\n')
+    (repo / "src" / "gen" / "g.py").write_text("z = 3\n")
+    (repo / "link").symlink_to(repo / "src")
+    (project,) = discover([repo / "link"])
+    assert [f.name for f in project.targets] == ["g.py"]
