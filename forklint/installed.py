@@ -50,10 +50,13 @@ class Installed:
     def __init__(self, path: Sequence[str] | None = None) -> None:
         self.path = [p for p in (sys.path if path is None else path) if isinstance(p, str)]
         self._found: dict[str, ModuleFile | None] = {}
-        self._by_hash: dict[str, tuple[str, ...]] = {}
+        # By content, name and kind: equal files of two packages (`from .core import x`
+        # in a/__init__.py and b/__init__.py) import different modules.
+        self._by_hash: dict[tuple[str, str, bool], tuple[str, ...]] = {}
         self._by_file: dict[str, tuple[str, ...]] = {}
         self._kept: Path | None = None  # the table's file in a cache folder; None: this run only
-        self._table: dict[str, tuple[int, int, str, bool, tuple[str, ...]]] | None = None  # origin -> (mtime, size, name, package, imports)
+        # origin -> (mtime_ns, size, module name, is a package, what it imports)
+        self._table: dict[str, tuple[int, int, str, bool, tuple[str, ...]]] | None = None
         self._changed = False
 
     def keep_in(self, folder: Path | None) -> None:
@@ -119,20 +122,21 @@ class Installed:
             return None
         table = self._load()
         kept = table.get(origin)
-        if kept is not None and kept[:4] == (stat.st_mtime_ns, stat.st_size, found.name, found.is_package):
+        if isinstance(kept, tuple) and len(kept) == 5 and \
+                kept[:4] == (stat.st_mtime_ns, stat.st_size, found.name, found.is_package):
             return kept[4]
         try:
             with open(origin, "rb") as stream:
                 source = stream.read()
         except OSError:
             return None
-        digest = hashlib.sha256(source).hexdigest()
-        if digest not in self._by_hash:
-            self._by_hash[digest] = tuple(_module_level_imports(source, found.name, found.is_package))
+        key = (hashlib.sha256(source).hexdigest(), found.name, found.is_package)
+        if key not in self._by_hash:
+            self._by_hash[key] = tuple(_module_level_imports(source, found.name, found.is_package))
         if self._kept is not None:
-            table[origin] = (stat.st_mtime_ns, stat.st_size, found.name, found.is_package, self._by_hash[digest])
+            table[origin] = (stat.st_mtime_ns, stat.st_size, found.name, found.is_package, self._by_hash[key])
             self._changed = True
-        return self._by_hash[digest]
+        return self._by_hash[key]
 
     def _load(self) -> dict[str, tuple[int, int, str, bool, tuple[str, ...]]]:
         if self._table is None:

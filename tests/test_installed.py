@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from conftest import run_cli
 from forklint.installed import Installed
@@ -53,9 +56,9 @@ def test_when_the_parents_imports_are_not_installed_the_message_says_so() -> Non
     assert "nothing the worker's parent loads" not in run.stdout
 
 
-def test_what_installed_files_import_is_kept_across_runs_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
-    import os
-
+def test_what_installed_files_import_is_kept_across_runs_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from forklint import installed as module
 
     packages, cache = tmp_path / "site", tmp_path / "cache"
@@ -79,3 +82,13 @@ def test_what_installed_files_import_is_kept_across_runs_until_a_file_changes(tm
     third = Installed([str(packages)])
     third.keep_in(cache)
     assert "other" in third.closure(["soapy"]) and "fakexml" not in third.closure(["soapy"])
+
+
+def test_equal_files_of_two_packages_import_each_its_own_modules(tmp_path: Path) -> None:
+    files = {"a/__init__.py": "from .core import x\n", "a/core.py": "", "b/__init__.py": "from .core import x\n", "b/core.py": ""}
+    installed = site(tmp_path / "site", files)
+    installed.keep_in(tmp_path / "cache")
+    assert installed.closure(["a", "b"]) == {"a", "a.core", "b", "b.core"}
+    again = Installed([str(tmp_path / "site")])
+    again.keep_in(tmp_path / "cache")
+    assert again.closure(["a"]) == {"a", "a.core"}

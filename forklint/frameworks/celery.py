@@ -347,7 +347,7 @@ def _int_setting(project: Project, module: Module, value: Val | None, depth: int
 
 def signal_handlers(project: Project, signals: frozenset[str]) -> list[FunctionRef]:
     """Functions connected to a Celery signal with `@signal.connect` (or `.connect(f)`)."""
-    return [fn for signal, fn in project.derived("connected", lambda: _connected(project)) if signal in signals]
+    return [fn for signal, fn in project.derived("signal connections", lambda: _connected(project)) if signal in signals]
 
 
 def _connected(project: Project) -> list[tuple[str, FunctionRef]]:
