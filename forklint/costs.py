@@ -224,12 +224,9 @@ class ImportTimes:
     def _save(self) -> None:
         if self.folder is None or self._times is None:
             return
-        from .fix.write import write_atomically  # the one atomic writer
+        from .fix.write import keep_in_cache  # the one atomic writer
 
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.folder / _IMPORT_TIMES_FILE, json.dumps(self._times, sort_keys=True).encode())
-        except OSError:
+        if not keep_in_cache(self.folder / _IMPORT_TIMES_FILE, json.dumps(self._times, sort_keys=True).encode()):
             self.folder = None  # a read-only tree: keep the figures for this run only
 
 

@@ -258,15 +258,13 @@ def discover(paths: list[Path], force_exclude: bool = False) -> list[ProjectFile
         if given.is_dir():
             top = Path(os.path.abspath(given))
             real = _is_real(top)  # then every folder below is real: no realpath per folder
+            met = own.setdefault(top, set()) if real else None
             for file in _walk(top if real else given, project_for, tree):
-                in_top = real and project_for(file.parent, real=True).root == top
+                in_top = met is not None and project_for(file.parent, real=True).root == top
                 file = _real_below(file, real)
-                project = project_for(file, real=True)
-                project.targets.add(file)
+                project_for(file, real=True).targets.add(file)
                 if in_top:
-                    own.setdefault(top, set()).add(file)
-            if real:
-                own.setdefault(top, set())
+                    met.add(file)  # type: ignore[union-attr]
         elif given.exists() or given.is_symlink():
             project = project_for(given)
             if force_exclude and is_skipped(given, project.config, tree):

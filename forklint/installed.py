@@ -154,13 +154,11 @@ class Installed:
     def _save(self) -> None:
         if not self._changed or self._kept is None or self._table is None:
             return
-        from .fix.write import write_atomically  # the one atomic writer
+        from .fix.write import keep_in_cache  # the one atomic writer
 
-        try:
-            self._kept.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self._kept, pickle.dumps(self._table, protocol=pickle.HIGHEST_PROTOCOL))
+        if keep_in_cache(self._kept, pickle.dumps(self._table, protocol=pickle.HIGHEST_PROTOCOL)):
             self._changed = False
-        except OSError:
+        else:
             self._kept = None  # a read-only tree: keep the table for this run only
 
     def closure(self, names: Iterable[str]) -> frozenset[str]:

@@ -39,6 +39,17 @@ def write_atomically(path: Path, content: bytes, expected: bytes | None = None) 
         raise
 
 
+def keep_in_cache(path: Path, content: bytes) -> bool:
+    """Write a file of the cache folder (made if missing) atomically; False where it cannot
+    be written (a read-only tree), so that the caller keeps its table for this run only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, content)
+    except OSError:
+        return False
+    return True
+
+
 def _mode_for(path: Path) -> int:
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
